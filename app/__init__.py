@@ -1,0 +1,65 @@
+"""Pollfeed: keep dashboards fresh by polling, cheaply and correctly."""
+import os
+
+from flask import Flask
+
+from . import config
+
+
+def create_app(overrides=None):
+    """The application factory; reads like a table of contents."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.update(config.load(instance_path=app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    app.json.sort_keys = False
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    from . import database, sync
+    from .extensions import api, db, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".", exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
+    db.init_app(app)
+    with app.app_context():
+        database.configure(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    api.init_app(app)
+    sync.init_app(app)
+
+
+def register_blueprints(app):
+    from .auth.routes import blp as auth_blp
+    from .auth.tokens import authenticate
+    from .boards.routes import blp as boards_blp
+    from .extensions import api
+    from .health import bp as health_bp
+    from .sync.routes import blp as changes_blp
+    from .web import bp as web_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
+    for blp in (auth_blp, boards_blp, changes_blp):
+        blp.before_request(authenticate)
+        api.register_blueprint(blp)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+
+
+def register_errorhandlers(app):
+    from . import errors
+
+    errors.register(app)
+
+
+def register_commands(app):
+    from . import cli
+
+    cli.register(app)

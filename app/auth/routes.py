@@ -1,0 +1,28 @@
+"""GET /me: who the token belongs to."""
+import hashlib
+
+from flask import g
+from marshmallow import Schema, fields
+
+from ..sync import conditional
+from ..sync.http import LIST_HEADERS, Blueprint
+
+blp = Blueprint("auth", __name__, description="The caller.")
+
+
+class MeSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    is_admin = fields.Boolean()
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema, headers=LIST_HEADERS)
+@blp.doc(responses={"304": {"description": "Not modified"}})
+def me():
+    """The caller: id, name, is_admin."""
+    p = g.principal
+    # Users are not versioned; the tag hashes the three fields the token lookup already read.
+    etag = '"u' + hashlib.blake2b(f"{p.id}|{p.name}|{p.is_admin}".encode(), digest_size=8).hexdigest() + '"'
+    conditional.check_read(etag)
+    return p._asdict(), 200, {"ETag": etag}

@@ -1,0 +1,1 @@
+"""The kanban domain: projects, members, statuses, tasks."""

@@ -1,0 +1,36 @@
+"""Project, Status and Task: each Versioned, so each gets ETags, If-Match and feed entries."""
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..sync.versioned import Versioned
+
+
+class Project(Versioned, db.Model):
+    __tablename__ = "projects"
+    __change_type__ = "project"
+    __scope_attr__ = "id"  # a project is its own scope
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Status(Versioned, db.Model):
+    __tablename__ = "statuses"
+    __change_type__ = "status"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Task(Versioned, db.Model):
+    __tablename__ = "tasks"
+    __change_type__ = "task"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
+    status_id: Mapped[str] = mapped_column(ForeignKey("statuses.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    points: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_tasks_project_id_id", "project_id", "id"),)

@@ -1,0 +1,310 @@
+"""Routes of the kanban domain: projects, members, statuses, tasks."""
+from flask import g
+from flask.views import MethodView
+from sqlalchemy import and_, exists, func, or_, select
+
+from ..auth import access
+from ..auth.models import Membership, User
+from ..extensions import db
+from ..sync import conditional, resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from ..sync.versioned import represent
+from .models import Project, Status, Task
+from .schemas import (
+    MemberList, MemberPutSchema, MemberSchema, ProjectList, ProjectSchema, StatusList, StatusSchema, TaskList,
+    TaskListArgs, TaskSchema, member_schema, project_schema, status_schema, task_schema, update_project_schema,
+    update_status_schema, update_task_schema,
+)
+
+blp = Blueprint("boards", __name__, description="Projects, members, statuses and tasks.")
+
+represent("project", project_schema.dump)
+represent("member", member_schema.dump)
+represent("status", status_schema.dump)
+represent("task", task_schema.dump)
+
+READ_DOC = {"304": {"description": "Not modified"}, "404": {"description": "Missing or not readable"}}
+WRITE_DOC = {"404": {"description": "Missing or not readable"}, "412": {"description": "If-Match does not match"},
+             "428": {"description": "If-Match required"}, "422": {"description": "Validation failed"}}
+
+
+def project_readable(project_id):
+    """The project exists and the caller may read it."""
+    return and_(exists().where(Project.id == project_id), access.readable(project_id))
+
+
+def require_project(project_id):
+    if not db.session.execute(select(project_readable(project_id))).scalar():
+        raise NotFound()
+
+
+def require_owner(project_id):
+    if not access.is_owner(project_id):
+        raise Forbidden("Only the project's owners (or an admin) may do this.")
+
+
+def created(obj, location):
+    return obj, 201, {**resources.headers(obj), "Location": location}
+
+
+# --- projects -----------------------------------------------------------------
+
+@blp.route("/projects")
+class Projects(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ProjectList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args):
+        """List the projects the caller can read."""
+        stmt = select(Project).where(access.readable(Project.id))
+        return resources.caller_page(g.principal, stmt, Project, args["limit"], args["after"])
+
+    @blp.arguments(ProjectSchema)
+    @blp.response(201, ProjectSchema, headers=ITEM_HEADERS)
+    def post(self, data):
+        """Create a project; the caller becomes its owner."""
+        project = Project(**data)
+        db.session.add(project)
+        db.session.flush()
+        db.session.add(Membership(project_id=project.id, user_id=g.principal.id, role="owner"))
+        resources.commit()
+        return created(project, f"/projects/{project.id}")
+
+
+@blp.route("/projects/<project_id>")
+class ProjectItem(MethodView):
+    @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, project_id):
+        """Get a project."""
+        project = resources.read_item(Project, Project.id == project_id, access.readable(Project.id))
+        return project, 200, resources.headers(project)
+
+    @blp.arguments(update_project_schema)
+    @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, project_id):
+        """Update a project (owner or admin)."""
+        project = resources.find_item(Project, Project.id == project_id, access.readable(Project.id))
+        require_owner(project_id)
+        resources.check_write(project)
+        resources.update(project, data)
+        resources.commit(project)
+        return project, 200, resources.headers(project)
+
+    @blp.response(204)
+    @blp.doc(responses=WRITE_DOC)
+    def delete(self, project_id):
+        """Delete a project with its statuses, tasks and memberships, each with its own tombstone."""
+        project = resources.find_item(Project, Project.id == project_id, access.readable(Project.id))
+        require_owner(project_id)
+        resources.check_write(project)
+        for model in (Task, Status, Membership):
+            for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
+                db.session.delete(obj)
+            db.session.flush()  # children go before their parents, also in the log
+        db.session.delete(project)
+        resources.commit(project)
+
+
+# --- members ------------------------------------------------------------------
+
+def _owners_locked(project_id):
+    """The project's owner memberships, locked so that two demotions cannot both pass the last-owner check."""
+    return list(db.session.scalars(
+        select(Membership).where(Membership.project_id == project_id, Membership.role == "owner").with_for_update()
+    ))
+
+
+@blp.route("/projects/<project_id>/members")
+class Members(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, MemberList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List a project's members."""
+        stmt = select(Membership).where(Membership.project_id == project_id)
+        return resources.scoped_page(project_id, project_readable(project_id), stmt, Membership,
+                                     args["limit"], args["after"])
+
+
+@blp.route("/projects/<project_id>/members/<user_id>")
+class MemberItem(MethodView):
+    @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, project_id, user_id):
+        """Get one membership."""
+        m = resources.read_item(Membership, Membership.project_id == project_id, Membership.user_id == user_id,
+                                access.readable(Membership.project_id))
+        return m, 200, resources.headers(m)
+
+    @blp.arguments(MemberPutSchema)
+    @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
+    @blp.alt_response(201, schema=MemberSchema, description="Created")
+    @blp.doc(responses=WRITE_DOC)
+    def put(self, data, project_id, user_id):
+        """Add a member or change their role (owner or admin); If-None-Match: * makes it create-only."""
+        require_project(project_id)
+        require_owner(project_id)
+        if db.session.get(User, user_id) is None:
+            raise NotFound("No such user.")
+        m = db.session.scalars(
+            select(Membership).where(Membership.project_id == project_id, Membership.user_id == user_id)
+        ).first()
+        if m is None:
+            conditional.check_create()
+            m = Membership(project_id=project_id, user_id=user_id, role=data["role"])
+            db.session.add(m)
+            resources.commit()
+            return created(m, f"/projects/{project_id}/members/{user_id}")
+        conditional.check_create_only(m.etag)
+        resources.check_write(m)
+        if m.role == "owner" and data["role"] != "owner" and len(_owners_locked(project_id)) <= 1:
+            raise Conflict("A project keeps at least one owner.")
+        resources.update(m, data)
+        resources.commit(m)
+        return m, 200, resources.headers(m)
+
+    @blp.response(204)
+    @blp.doc(responses=WRITE_DOC)
+    def delete(self, project_id, user_id):
+        """Remove a member (owner or admin); the last owner cannot be removed."""
+        m = resources.find_item(Membership, Membership.project_id == project_id, Membership.user_id == user_id,
+                                access.readable(Membership.project_id))
+        require_owner(project_id)
+        resources.check_write(m)
+        if m.role == "owner" and len(_owners_locked(project_id)) <= 1:
+            raise Conflict("A project keeps at least one owner.")
+        db.session.delete(m)
+        resources.commit(m)
+
+
+# --- statuses -----------------------------------------------------------------
+
+@blp.route("/projects/<project_id>/statuses")
+class Statuses(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, StatusList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List a project's statuses (the board's columns)."""
+        stmt = select(Status).where(Status.project_id == project_id)
+        return resources.scoped_page(project_id, project_readable(project_id), stmt, Status,
+                                     args["limit"], args["after"])
+
+    @blp.arguments(StatusSchema)
+    @blp.response(201, StatusSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, project_id):
+        """Create a status."""
+        require_project(project_id)
+        status = Status(project_id=project_id, **data)
+        db.session.add(status)
+        resources.commit()
+        return created(status, f"/statuses/{status.id}")
+
+
+@blp.route("/statuses/<status_id>")
+class StatusItem(MethodView):
+    @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, status_id):
+        """Get a status."""
+        status = resources.read_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        return status, 200, resources.headers(status)
+
+    @blp.arguments(update_status_schema)
+    @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, status_id):
+        """Rename or reorder a status."""
+        status = resources.write_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        resources.update(status, data)
+        resources.commit(status)
+        return status, 200, resources.headers(status)
+
+    @blp.response(204)
+    @blp.doc(responses={**WRITE_DOC, "409": {"description": "The status still holds tasks"}})
+    def delete(self, status_id):
+        """Delete an empty status."""
+        status = resources.write_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        if db.session.scalar(select(func.count()).select_from(Task).where(Task.status_id == status_id)):
+            raise Conflict("The status still holds tasks: move or delete them first.")
+        db.session.delete(status)
+        resources.commit(status)
+
+
+# --- tasks --------------------------------------------------------------------
+
+def validate_task_refs(project_id, data):
+    """status_id must be a status of the same project; assignee_id a member of it."""
+    errors = {}
+    if "status_id" in data and not db.session.scalar(
+        select(exists().where(Status.id == data["status_id"], Status.project_id == project_id))
+    ):
+        errors["status_id"] = ["Not a status of this project."]
+    if data.get("assignee_id") is not None and not db.session.scalar(
+        select(exists().where(Membership.project_id == project_id, Membership.user_id == data["assignee_id"]))
+    ):
+        errors["assignee_id"] = ["Not a member of this project."]
+    if errors:
+        raise ValidationFailed("The request body is not valid.", errors=errors)
+
+
+@blp.route("/projects/<project_id>/tasks")
+class Tasks(MethodView):
+    @blp.arguments(TaskListArgs, location="query")
+    @blp.response(200, TaskList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List a project's tasks; filter by status_id, search with q."""
+        stmt = select(Task).where(Task.project_id == project_id)
+        if args["status_id"]:
+            stmt = stmt.where(Task.status_id == args["status_id"])
+        if args["q"]:
+            pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
+        return resources.scoped_page(project_id, project_readable(project_id), stmt, Task,
+                                     args["limit"], args["after"])
+
+    @blp.arguments(TaskSchema)
+    @blp.response(201, TaskSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, project_id):
+        """Create a task."""
+        require_project(project_id)
+        validate_task_refs(project_id, data)
+        task = Task(project_id=project_id, **data)
+        db.session.add(task)
+        resources.commit()
+        return created(task, f"/tasks/{task.id}")
+
+
+@blp.route("/tasks/<task_id>")
+class TaskItem(MethodView):
+    @blp.response(200, TaskSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, task_id):
+        """Get a task."""
+        task = resources.read_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        return task, 200, resources.headers(task)
+
+    @blp.arguments(update_task_schema)
+    @blp.response(200, TaskSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, task_id):
+        """Update or move a task (a move is a PATCH of status_id and/or position)."""
+        task = resources.write_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        validate_task_refs(task.project_id, data)
+        resources.update(task, data)
+        resources.commit(task)
+        return task, 200, resources.headers(task)
+
+    @blp.response(204)
+    @blp.doc(responses=WRITE_DOC)
+    def delete(self, task_id):
+        """Delete a task."""
+        task = resources.write_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        db.session.delete(task)
+        resources.commit(task)

@@ -1,0 +1,87 @@
+"""problem+json (RFC 9457) for every error, from one handler."""
+import logging
+
+from flask import current_app, json
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+log = logging.getLogger("pollfeed")
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(exc):
+    status = exc.code or 500
+    headers = dict(exc.get_headers())  # keeps Allow on 405, WWW-Authenticate on 401
+    headers.pop("Content-Type", None)
+    headers.update(getattr(exc, "extra_headers", {}) or {})
+    if status == 304:
+        return current_app.response_class(status=304, headers=headers)
+    if status in (429, 503):
+        headers.setdefault("Retry-After", str(current_app.config["RETRY_AFTER"]))
+    body = {
+        "type": getattr(exc, "problem_type", "about:blank"),
+        "title": exc.name,
+        "status": status,
+        "detail": exc.description,
+    }
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        # flask-smorest's abort(..., errors=...) / messages
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+    if errors:
+        body["errors"] = errors
+    return current_app.response_class(json.dumps(body), status=status, headers=headers, mimetype=PROBLEM)
+
+
+class Unavailable(HTTPException):
+    code = 503
+    description = "The database is unavailable; retry after the advised delay."
+
+
+class Conflict(HTTPException):
+    code = 409
+    description = "The write conflicts with the current state."
+
+
+def register(app):
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return problem_response(exc)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_down(exc):
+        _discard_session()
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return problem_response(Unavailable())
+
+    @app.errorhandler(IntegrityError)
+    def integrity(exc):
+        _discard_session()
+        return problem_response(Conflict())
+
+    @app.errorhandler(DBAPIError)
+    def dbapi(exc):
+        _discard_session()
+        if exc.connection_invalidated:
+            return problem_response(Unavailable())
+        log.exception("database error")
+        return problem_response(InternalServerError())
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        _discard_session()
+        log.exception("unhandled error")
+        return problem_response(InternalServerError())
+
+
+def _discard_session():
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the pool will replace it
+        db.session.remove()

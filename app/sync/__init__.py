@@ -1,0 +1,10 @@
+"""The sync engine: versions, the change log, cursors, the feed, conditional requests, poll advice.
+
+It imports nothing from the domain packages; they build on it.
+"""
+from . import changelog, polling
+
+
+def init_app(app):
+    changelog.install()
+    polling.init_app(app)

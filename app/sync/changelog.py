@@ -1,0 +1,195 @@
+"""The change log: written from session events in the same transaction as the change.
+
+How it stays gap-free: every committing transaction that carries changes takes
+its block of positions with `UPDATE feed_state SET head = head + n`. That row
+lock is held until COMMIT, so a later block can only be handed out after the
+earlier block's transaction has committed (or rolled back and returned
+nothing). Positions therefore become visible in order: a reader that sees
+position p sees every position below p. The cost: writers serialise from that
+UPDATE (taken in `before_commit`, after all the transaction's own work) to
+COMMIT, a window of one INSERT batch and the commit itself.
+"""
+from flask import g, has_app_context
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, event, insert, inspect, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+from .versioned import Grant, Versioned, utcnow
+
+_PENDING = "pollfeed.pending_changes"
+_BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+class Change(db.Model):
+    """One committed change; `position` is the feed cursor position, dense and commit-ordered."""
+
+    __tablename__ = "changes"
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    resource_id: Mapped[str] = mapped_column(String(26), nullable=False)
+    project_id: Mapped[str | None] = mapped_column(String(26))
+    op: Mapped[str] = mapped_column(String(6), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    at: Mapped[object] = mapped_column(DateTime, nullable=False)
+    actor_id: Mapped[str | None] = mapped_column(String(26))
+
+    __table_args__ = (
+        Index("ix_changes_project_position", "project_id", "position"),
+        Index("ix_changes_resource", "resource_id", "position"),
+    )
+
+
+class FeedState(db.Model):
+    """A single row: the head position, the compaction horizon, and this database's cursor epoch."""
+
+    __tablename__ = "feed_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    head: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Positions <= horizon have been compacted away; cursors below it are expired.
+    horizon: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    epoch: Mapped[str] = mapped_column(String(16), nullable=False)
+
+
+class FeedScope(db.Model):
+    """Per scope (project), the position of its newest change: the watermark lists are tagged with."""
+
+    __tablename__ = "feed_scopes"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class FeedAccess(db.Model):
+    """A period [start_pos, end_pos] during which a principal could read a scope."""
+
+    __tablename__ = "feed_access"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal_id: Mapped[str] = mapped_column(String(26), nullable=False)
+    scope: Mapped[str] = mapped_column(String(26), nullable=False)
+    start_pos: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    end_pos: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_feed_access_principal_scope", "principal_id", "scope"),)
+
+
+def _actor(session):
+    if "actor_id" in session.info:
+        return session.info["actor_id"]
+    principal = g.get("principal") if has_app_context() else None
+    return principal.id if principal is not None else None
+
+
+def _changed_fields(obj):
+    state = inspect(obj)
+    return [
+        attr.key
+        for attr in state.mapper.column_attrs
+        if attr.key not in _BOOKKEEPING and state.attrs[attr.key].history.has_changes()
+    ]
+
+
+def _record(obj, op, version, fields=()):
+    return {
+        "type": obj.__change_type__,
+        "resource_id": obj.id,
+        "project_id": obj.scope_id,
+        "op": op,
+        "version": version,
+        "fields": list(fields),
+        "grant": getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None,
+    }
+
+
+def _after_flush(session, flush_context):
+    """Note what this flush changed; attribute history is still intact here."""
+    pending = session.info.setdefault(_PENDING, [])
+    for obj in session.new:
+        if isinstance(obj, Versioned):
+            pending.append(_record(obj, "create", obj.version))
+    for obj in session.dirty:
+        if isinstance(obj, Versioned) and session.is_modified(obj, include_collections=False):
+            fields = _changed_fields(obj)
+            if fields:
+                pending.append(_record(obj, "update", obj.version, fields))
+    for obj in session.deleted:
+        if isinstance(obj, Versioned):
+            # The tombstone's version is one above the last.
+            pending.append(_record(obj, "delete", obj.version + 1))
+
+
+def _upsert(conn, table, key_column, rows, set_columns):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key_column], set_={c: getattr(stmt.excluded, c) for c in set_columns}
+    )
+    conn.execute(stmt, rows)
+
+
+def _before_commit(session):
+    """Write the pending changes at the end of the transaction, under the head lock."""
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    conn = session.connection()
+    state = FeedState.__table__
+    head = conn.execute(
+        update(state).where(state.c.id == 1).values(head=state.c.head + len(pending)).returning(state.c.head)
+    ).scalar_one()
+    first = head - len(pending) + 1
+    at, actor = utcnow(), _actor(session)
+    rows, scopes = [], {}
+    opened, closed = [], []
+    for offset, rec in enumerate(pending):
+        position = first + offset
+        grant = rec.pop("grant")
+        rows.append({**rec, "position": position, "at": at, "actor_id": actor})
+        if rec["project_id"] is not None:
+            scopes[rec["project_id"]] = position
+        if grant is not None and rec["op"] == "create":
+            # Access covers the whole transaction: a project's creator sees its creation.
+            opened.append({"principal_id": grant, "scope": rec["project_id"], "start_pos": first})
+        elif grant is not None and rec["op"] == "delete":
+            # ...and the removal's whole transaction, so a deleted project's tombstones reach its members.
+            closed.append((grant, rec["project_id"]))
+    conn.execute(insert(Change.__table__), rows)
+    _upsert(conn, FeedScope.__table__, "key", [{"key": k, "position": p} for k, p in scopes.items()], ["position"])
+    access = FeedAccess.__table__
+    for principal, scope in closed:
+        conn.execute(
+            update(access)
+            .where(access.c.principal_id == principal, access.c.scope == scope, access.c.end_pos.is_(None))
+            .values(end_pos=head)
+        )
+    if opened:
+        conn.execute(insert(access), opened)
+
+
+def _forget(session, *args):
+    session.info.pop(_PENDING, None)
+
+
+def _refuse_bulk_writes(orm_execute_state):
+    """Bulk UPDATE/DELETE would bypass the log: refuse it for versioned models."""
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        for mapper in orm_execute_state.all_mappers:
+            if issubclass(mapper.class_, Versioned):
+                raise RuntimeError(
+                    f"bulk {'UPDATE' if orm_execute_state.is_update else 'DELETE'} on {mapper.class_.__name__} "
+                    "would bypass the change log; load and change the objects instead"
+                )
+
+
+def install(session_class=Session):
+    """Attach the recorder to every session of `session_class` (idempotent)."""
+    for name, fn in (
+        ("after_flush", _after_flush),
+        ("before_commit", _before_commit),
+        ("after_rollback", _forget),
+        ("after_soft_rollback", _forget),
+        ("do_orm_execute", _refuse_bulk_writes),
+    ):
+        if not event.contains(session_class, name, fn):
+            event.listen(session_class, name, fn)

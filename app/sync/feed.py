@@ -1,0 +1,192 @@
+"""Changes since a cursor: visibility by access periods, a per-caller watermark, filters, paging."""
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+
+from ..extensions import db
+from . import cursor as cursors
+from .changelog import Change, FeedAccess, FeedScope, FeedState
+from .fields import rfc3339
+from .problems import NotFound, Problem
+from .versioned import MODELS, REPRESENTATIONS
+
+
+class CursorExpired(Problem):
+    code = 410
+    problem_type = "cursor-expired"
+
+    def __init__(self):
+        super().__init__(
+            "This cursor is older than the oldest retained change. Re-list the resource "
+            "and follow the list's `cursor` from there."
+        )
+
+
+@dataclass(frozen=True)
+class Head:
+    head: int
+    horizon: int
+    epoch: str
+
+
+def head():
+    """The feed's head, compaction horizon and cursor epoch (one primary-key read)."""
+    s = FeedState.__table__.c
+    row = db.session.execute(select(s.head, s.horizon, s.epoch).where(s.id == 1)).one()
+    return Head(*row)
+
+
+def scope_position(key):
+    """A scope's watermark: the position of its newest change (0 if none)."""
+    s = FeedScope.__table__.c
+    return select(func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0))
+
+
+def visible_watermark(principal, scope=None):
+    """The newest position the principal can see, optionally within one scope.
+
+    Each access period contributes its scope's watermark, capped at the period's
+    end: changes after a member's removal never move it.
+    """
+    a, s = FeedAccess.__table__.c, FeedScope.__table__.c
+    if principal.is_admin:
+        if scope is None:
+            return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
+        return scope_position(scope).scalar_subquery()
+    capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
+    stmt = select(func.coalesce(func.max(capped), 0)).select_from(
+        FeedAccess.__table__.join(FeedScope.__table__, s.key == a.scope)
+    ).where(a.principal_id == principal.id)
+    if scope is not None:
+        stmt = stmt.where(a.scope == scope)
+    return stmt.scalar_subquery()
+
+
+def _visible(principal):
+    """Changes made while the principal could read their scope."""
+    a, c = FeedAccess.__table__.c, Change.__table__.c
+    if principal.is_admin:
+        return literal(True)
+    return and_(
+        c.project_id.in_(select(a.scope).where(a.principal_id == principal.id)),
+        exists().where(
+            a.principal_id == principal.id,
+            a.scope == c.project_id,
+            a.start_pos <= c.position,
+            or_(a.end_pos.is_(None), a.end_pos >= c.position),
+        ),
+    )
+
+
+def can_follow(principal, scope, since):
+    """Whether the principal may filter the feed by `scope` from `since` (else 404)."""
+    a = FeedAccess.__table__.c
+    if principal.is_admin:
+        cond = exists().where(FeedScope.__table__.c.key == scope)
+    else:
+        cond = exists().where(
+            a.principal_id == principal.id, a.scope == scope, or_(a.end_pos.is_(None), a.end_pos > since)
+        )
+    return db.session.execute(select(cond)).scalar()
+
+
+@dataclass
+class Query:
+    since: str | None = None
+    limit: int = 100
+    project: str | None = None
+    types: tuple = ()
+    include_resource: bool = False
+
+
+def _tag(principal, query, since, upto, horizon):
+    key = "|".join(
+        map(str, (principal.id, principal.is_admin, since, query.limit, query.project, ",".join(query.types),
+                  query.include_resource, upto, horizon))
+    )
+    return '"f' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+
+def prepare(principal, query):
+    """Decide the page's bounds and ETag without reading any change: (since, upto, etag, head)."""
+    from .conditional import check_read
+
+    state_row = db.session.execute(
+        select(FeedState.__table__.c.head, FeedState.__table__.c.horizon, FeedState.__table__.c.epoch,
+               visible_watermark(principal, query.project)).where(FeedState.__table__.c.id == 1)
+    ).one()
+    state = Head(*state_row[:3])
+    upto = state_row[3]
+    if query.since is None:
+        since = state.horizon
+    elif query.since == "now":
+        since = state.head
+    else:
+        since = cursors.decode(query.since, state.epoch, state.head)
+        if since < state.horizon:
+            raise CursorExpired()
+    if query.project is not None and not can_follow(principal, query.project, since):
+        raise NotFound()
+    if query.since == "now":
+        upto = state.head
+    etag = _tag(principal, query, since, upto, state.horizon)
+    check_read(etag)
+    return since, upto, etag, state
+
+
+def read(principal, query):
+    """The feed page as a JSON-ready dict, and its ETag."""
+    since, upto, etag, state = prepare(principal, query)
+    c = Change.__table__.c
+    rows = []
+    if query.since != "now" and upto > since:
+        stmt = select(Change.__table__).where(c.position > since, c.position <= upto, _visible(principal))
+        if query.project is not None:
+            stmt = stmt.where(c.project_id == query.project)
+        if query.types:
+            stmt = stmt.where(c.type.in_(query.types))
+        rows = db.session.execute(stmt.order_by(c.position).limit(query.limit + 1)).all()
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_position = rows[-1].position if has_more else max(since, upto)
+    changes = [
+        {
+            "cursor": cursors.encode(state.epoch, r.position),
+            "type": r.type,
+            "id": r.resource_id,
+            "project_id": r.project_id,
+            "op": r.op,
+            "version": r.version,
+            "fields": list(r.fields or ()),
+            "at": rfc3339(r.at),
+        }
+        for r in rows
+    ]
+    if query.include_resource and changes:
+        _embed(principal, changes)
+    body = {"changes": changes, "next": cursors.encode(state.epoch, next_position), "has_more": has_more}
+    return body, etag
+
+
+def _embed(principal, changes):
+    """include=resource: the current representation, or null if deleted or no longer readable."""
+    readable = None
+    if not principal.is_admin:
+        a = FeedAccess.__table__.c
+        readable = set(
+            db.session.scalars(select(a.scope).where(a.principal_id == principal.id, a.end_pos.is_(None)))
+        )
+    by_type = {}
+    for ch in changes:
+        by_type.setdefault(ch["type"], set()).add(ch["id"])
+    current = {}
+    for type_name, ids in by_type.items():
+        model, dump = MODELS.get(type_name), REPRESENTATIONS.get(type_name)
+        if model is None or dump is None:
+            continue
+        for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
+            if readable is None or obj.scope_id in readable:
+                current[(type_name, obj.id)] = dump(obj)
+    for ch in changes:
+        ch["resource"] = current.get((ch["type"], ch["id"]))

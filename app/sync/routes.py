@@ -1,0 +1,76 @@
+"""GET /changes: the change feed."""
+from flask import g
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from . import feed
+from .http import LIST_HEADERS, Blueprint
+from .versioned import MODELS
+
+blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
+
+_CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
+
+
+class ChangesArgs(Schema):
+    since = fields.String(
+        load_default=None,
+        metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head"},
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={"description": "1..1000"})
+    project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
+    types = fields.String(load_default=None, metadata={"description": "comma list of change types"})
+    include = fields.String(load_default=None, metadata={"description": "`resource` embeds current representations"})
+
+    @validates("since")
+    def _since(self, value, **kwargs):
+        if value is None:
+            return
+        if value == "" or not set(value) <= _CURSOR_CHARS:
+            raise ValidationError("Malformed cursor.")
+
+    @validates("types")
+    def _types(self, value, **kwargs):
+        if value is None:
+            return
+        unknown = [t for t in value.split(",") if t not in MODELS]
+        if unknown:
+            raise ValidationError(f"Unknown types: {', '.join(unknown)}; known: {', '.join(sorted(MODELS))}.")
+
+    @validates("include")
+    def _include(self, value, **kwargs):
+        if value not in (None, "resource"):
+            raise ValidationError("Only include=resource is supported.")
+
+
+class ChangeSchema(Schema):
+    cursor = fields.String()
+    type = fields.String()
+    id = fields.String()
+    project_id = fields.String(allow_none=True)
+    op = fields.String(metadata={"enum": ["create", "update", "delete"]})
+    version = fields.Integer()
+    fields_ = fields.List(fields.String(), attribute="fields", data_key="fields")
+    at = fields.String(metadata={"format": "date-time"})
+    resource = fields.Dict(allow_none=True)
+
+
+class ChangesPage(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema))
+    next = fields.String()
+    has_more = fields.Boolean()
+
+
+@blp.route("/changes", methods=["GET"])
+@blp.arguments(ChangesArgs, location="query", as_kwargs=True)
+@blp.response(200, ChangesPage, headers=LIST_HEADERS)
+@blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
+                    "400": {"description": "Bad cursor or parameter"},
+                    "410": {"description": "Cursor expired: re-list"}})
+def changes(since, limit, project, types, include):
+    """Changes since a cursor, oldest first, filtered to what the caller may read."""
+    query = feed.Query(
+        since=since, limit=limit, project=project,
+        types=tuple(types.split(",")) if types else (), include_resource=include == "resource",
+    )
+    body, etag = feed.read(g.principal, query)
+    return body, 200, {"ETag": etag}

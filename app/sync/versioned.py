@@ -1,0 +1,73 @@
+"""Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, timestamps."""
+from datetime import datetime, timezone
+from typing import ClassVar
+
+from sqlalchemy import DateTime, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from .ids import new_id
+
+#: change type name -> model class; filled as models are declared.
+MODELS: dict[str, type] = {}
+#: change type name -> function(obj) -> JSON-ready dict, for include=resource.
+REPRESENTATIONS: dict[str, object] = {}
+
+
+def utcnow():
+    """Naive UTC, the form every timestamp column stores (a callable, never a value)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def version_tag(version):
+    """The strong ETag of a versioned item: derived from the version alone, so no row load is needed."""
+    return f'"v{version}"'
+
+
+class Versioned:
+    """Mix into a model to get ETags, conditional writes and change-feed entries.
+
+    Subclasses set `__change_type__` (the feed's `type`) and, when the scope
+    (the project) is not the `project_id` column, `__scope_attr__`.
+    """
+
+    __change_type__: ClassVar[str]
+    __scope_attr__: ClassVar[str] = "project_id"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        # The UPDATE and DELETE carry `WHERE version = :loaded`, so a racing
+        # writer cannot slip between the If-Match check and the write.
+        return {"version_id_col": cls.__table__.c.version}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__change_type__" in cls.__dict__:
+            MODELS[cls.__change_type__] = cls
+
+    @property
+    def scope_id(self):
+        return getattr(self, self.__scope_attr__)
+
+    @property
+    def etag(self):
+        return version_tag(self.version)
+
+
+class Grant:
+    """Mix into a Versioned model whose rows give a principal read access to a scope.
+
+    The change log keeps, from these rows, the periods during which each
+    principal could read each scope; the feed filters by them.
+    """
+
+    __grant_principal__: ClassVar[str] = "user_id"
+
+
+def represent(change_type, dump):
+    """Register how the feed embeds the current representation of `change_type`."""
+    REPRESENTATIONS[change_type] = dump
