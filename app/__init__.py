@@ -47,8 +47,9 @@ def register_blueprints(app):
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
     for blp in (auth_blp, boards_blp, changes_blp):
-        blp.before_request(authenticate)
         api.register_blueprint(blp)
+        # Every API blueprint needs a caller; registered on the app so each app gets its own.
+        app.before_request_funcs.setdefault(blp.name, []).append(authenticate)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
 

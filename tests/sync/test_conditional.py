@@ -1,0 +1,141 @@
+"""Conditional requests, API.md section 2: 304, 412, 428, and the 304's own cost."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event
+from werkzeug.http import http_date
+
+from app.extensions import db
+
+from ..support import problem
+
+COMMON = ("ETag", "Cache-Control", "Vary", "Poll-Interval")
+
+
+def test_if_none_match_forms(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    etag = alice.get(path).headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    for header in (etag, f'"nope", {etag}', f"W/{etag}", "*"):
+        r = alice.get(path, headers={"If-None-Match": header})
+        assert r.status_code == 304, header
+        assert r.data == b""
+    assert alice.get(path, headers={"If-None-Match": '"nope"'}).status_code == 200
+
+
+def test_304_repeats_the_200s_headers(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    ok = alice.get(path)
+    nm = alice.get(path, headers={"If-None-Match": ok.headers["ETag"]})
+    for name in COMMON:
+        assert nm.headers[name] == ok.headers[name], name
+    assert ok.headers["Cache-Control"] == "private, no-cache"
+    assert ok.headers["Vary"] == "Authorization"
+    assert ok.headers["Poll-Interval"] == "visible=5, hidden=60"
+
+
+def test_if_modified_since(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    lm = alice.get(path).headers["Last-Modified"]
+    assert alice.get(path, headers={"If-Modified-Since": lm}).status_code == 304
+    later = http_date(datetime.now(timezone.utc) + timedelta(hours=1))
+    assert alice.get(path, headers={"If-Modified-Since": later}).status_code == 304
+    earlier = http_date(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert alice.get(path, headers={"If-Modified-Since": earlier}).status_code == 200
+    # If-None-Match wins over If-Modified-Since
+    assert alice.get(path, headers={"If-Modified-Since": lm, "If-None-Match": '"x"'}).status_code == 200
+
+
+def test_head_is_conditional_too(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    g = alice.get(path)
+    h = alice.head(path)
+    assert h.status_code == 200 and h.data == b"" and h.headers["ETag"] == g.headers["ETag"]
+    assert alice.head(path, headers={"If-None-Match": g.headers["ETag"]}).status_code == 304
+
+
+def test_write_preconditions(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    etag = alice.get(path).headers["ETag"]
+    problem(alice.patch(path, {"title": "x"}), 428)
+    stale = alice.patch(path, {"title": "x"}, headers={"If-Match": '"v999"'})
+    problem(stale, 412)
+    assert stale.headers["ETag"] == etag  # the 412 names the current tag
+    # If-Match is strong: the weak form of the right tag does not match
+    problem(alice.patch(path, {"title": "x"}, headers={"If-Match": f"W/{etag}"}), 412)
+    ok = alice.patch(path, {"title": "y"}, headers={"If-Match": f'"other", {etag}'})
+    assert ok.status_code == 200 and ok.json["version"] == 2 and ok.headers["ETag"] != etag
+    assert alice.patch(path, {"title": "z"}, headers={"If-Match": "*"}).json["version"] == 3
+    problem(alice.delete(path, headers={"If-Match": etag}), 412)
+    problem(alice.delete(path), 428)
+
+
+def test_if_unmodified_since(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    old = http_date(datetime.now(timezone.utc) - timedelta(hours=1))
+    new = http_date(datetime.now(timezone.utc) + timedelta(hours=1))
+    problem(alice.patch(path, {"title": "x"}, headers={"If-Unmodified-Since": old}), 412)
+    assert alice.patch(path, {"title": "x"}, headers={"If-Unmodified-Since": new}).status_code == 200
+    # ignored when If-Match is present
+    etag = alice.get(path).headers["ETag"]
+    assert alice.patch(path, {"title": "y"}, headers={"If-Unmodified-Since": old, "If-Match": etag}).status_code == 200
+    problem(alice.patch(path, {"title": "x"}, headers={"If-Unmodified-Since": "yesterday"}), 400)
+
+
+def test_require_if_match_can_be_turned_off(app, alice, board):
+    app.config["REQUIRE_IF_MATCH"] = False
+    assert alice.patch(f"/tasks/{board['task']['id']}", {"title": "x"}).status_code == 200
+
+
+@pytest.fixture
+def statements(app):
+    seen = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_item_304_loads_no_row(alice, board, statements):
+    path = f"/tasks/{board['task']['id']}"
+    etag = alice.get(path).headers["ETag"]
+    statements.clear()
+    assert alice.get(path, headers={"If-None-Match": etag}).status_code == 304
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 2, queries  # the token, then the version
+    assert not any("tasks.title" in q for q in queries)
+
+
+def test_list_304_reads_no_member(alice, board, statements):
+    path = f"/projects/{board['pid']}/tasks"
+    etag = alice.get(path).headers["ETag"]
+    statements.clear()
+    assert alice.get(path, headers={"If-None-Match": etag}).status_code == 304
+    queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 2, queries
+    assert not any("FROM tasks" in q for q in queries)
+
+
+def test_feed_304_reads_no_change(alice, board, statements):
+    first = alice.get("/changes?since=now")
+    url = f"/changes?since={first.json['next']}"
+    etag = alice.get(url).headers["ETag"]
+    statements.clear()
+    assert alice.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert not any("FROM changes" in s for s in statements), statements
+
+
+def test_another_tenant_gets_404_even_with_the_right_tag(alice, bob, board):
+    path = f"/tasks/{board['task']['id']}"
+    etag = alice.get(path).headers["ETag"]
+    problem(bob.get(path, headers={"If-None-Match": etag}), 404)
+    problem(bob.get(path, headers={"If-None-Match": "*"}), 404)
+    problem(bob.patch(path, {"title": "x"}, headers={"If-Match": etag}), 404)
+    problem(bob.patch(path, {"title": "x"}), 404)  # 404 before 428
+    problem(bob.delete(path, headers={"If-Match": "*"}), 404)
+    problem(bob.get(f"/projects/{board['pid']}/tasks", headers={"If-None-Match": "*"}), 404)
