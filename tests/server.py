@@ -1,0 +1,124 @@
+"""Real gunicorn for black-box tests: migrate with the CLI, serve, stop by PID."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn wsgi:app on a loopback port, with its own database."""
+
+    def __init__(self, database_url, workers=2, env=None, log_path=None):
+        self.database_url = database_url
+        self.workers = workers
+        self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc = None
+
+    def flask(self, *args):
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def user(self, name, admin=False):
+        """A new user's token, as `flask users create` prints it (last line)."""
+        return self.flask("users", "create", name, *(["--admin"] if admin else [])).strip().splitlines()[-1]
+
+    def start(self):
+        self.flask("db", "upgrade")
+        log = open(self.log_path or os.devnull, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--access-logfile", "-" if self.log_path else "/dev/null"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if Client(self.url).get("/healthz").status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.1)
+            assert self.proc.poll() is None, "gunicorn exited"
+        raise RuntimeError("gunicorn did not answer /healthz in 30 s")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, {k.lower(): v for k, v in headers}, body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+
+class Client:
+    """A stdlib HTTP client with one keep-alive connection (one per thread, please)."""
+
+    def __init__(self, url, token=None):
+        host, port = url.split("//")[1].split(":")
+        self.host, self.port, self.token = host, int(port), token
+        self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        h = {"Accept": "application/json"}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                return Response(r.status, r.getheaders(), r.read())
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
