@@ -1,14 +1,20 @@
 """flask users / tokens / demo commands."""
+import sys
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .auth import tokens
 from .auth.models import Membership, Token, User
 from .boards.models import Project, Status, Task
+from .config import parse_duration
 from .extensions import db
+from .sync import maintenance
 
 users_cli = AppGroup("users", help="Manage users.")
+changes_cli = AppGroup("changes", help="Maintain the change log.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke bearer tokens.")
 
 
@@ -106,7 +112,30 @@ def demo(base_url):
     click.echo(token)
 
 
+@changes_cli.command("compact")
+@click.option("--retention", default=None, help="Override CHANGES_RETENTION (e.g. 7d, 12h).")
+@click.option("--batch", default=5000, show_default=True, help="Changes deleted per transaction.")
+def changes_compact(retention, batch):
+    """Drop changes older than the retention window; cursors older than that get 410."""
+    window = parse_duration(retention) if retention else current_app.config["CHANGES_RETENTION"]
+    with click.progressbar(length=0, label="compacting", file=sys.stderr) as bar:
+        dropped = maintenance.compact(window, batch=batch, progress=bar)
+    click.echo(f"dropped {dropped} change(s) older than {window}")
+
+
+@changes_cli.command("verify")
+def changes_verify():
+    """Check the log against the rows: versions, tombstones, dense increasing positions."""
+    problems = maintenance.verify()
+    for line in problems:
+        click.echo(f"- {line}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found")
+    click.echo("change log consistent")
+
+
 def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(changes_cli)
     app.cli.add_command(demo)

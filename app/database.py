@@ -11,7 +11,9 @@ def engine_options(config):
         return {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"], "check_same_thread": False}}
     return {
         "pool_size": config["DATABASE_POOL_SIZE"],
-        "pool_pre_ping": True,
+        # No pre-ping (a round trip on every request, 304s included): a dead
+        # connection raises, the request answers 503, and SQLAlchemy replaces
+        # the whole pool, so service resumes by itself.
         "pool_timeout": config["DATABASE_CONNECT_TIMEOUT"],
         "connect_args": {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]},
     }
@@ -24,6 +26,26 @@ def is_write_request():
 def configure(engine):
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine):
+    import psycopg
+
+    snapshot, committed = psycopg.IsolationLevel.REPEATABLE_READ, psycopg.IsolationLevel.READ_COMMITTED
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        # Reads see one snapshot: a list and its cursor agree, so list-then-follow
+        # misses and repeats nothing. Writes stay READ COMMITTED: they serialise
+        # on the feed head's row lock, which REPEATABLE READ would turn into
+        # serialization failures. psycopg sends the level with its own BEGIN:
+        # no extra round trip.
+        dbapi = conn.connection.dbapi_connection
+        level = committed if is_write_request() else snapshot
+        if dbapi.isolation_level != level:
+            dbapi.isolation_level = level
 
 
 def _configure_sqlite(engine):

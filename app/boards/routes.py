@@ -12,9 +12,23 @@ from ..sync.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from ..sync.versioned import represent
 from .models import Project, Status, Task
 from .schemas import (
-    MemberList, MemberPutSchema, MemberSchema, ProjectList, ProjectSchema, StatusList, StatusSchema, TaskList,
-    TaskListArgs, TaskSchema, member_schema, project_schema, status_schema, task_schema, update_project_schema,
-    update_status_schema, update_task_schema,
+    MemberList,
+    MemberPutSchema,
+    MemberSchema,
+    ProjectList,
+    ProjectSchema,
+    StatusList,
+    StatusSchema,
+    TaskList,
+    TaskListArgs,
+    TaskSchema,
+    member_schema,
+    project_schema,
+    status_schema,
+    task_schema,
+    update_project_schema,
+    update_status_schema,
+    update_task_schema,
 )
 
 blp = Blueprint("boards", __name__, description="Projects, members, statuses and tasks.")

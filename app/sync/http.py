@@ -82,6 +82,7 @@ def list_schema(item_schema_cls, name):
 ITEM_HEADERS = {
     "ETag": {"description": "strong tag derived from the version", "schema": {"type": "string"}},
     "Last-Modified": {"schema": {"type": "string"}},
-    "Poll-Interval": {"description": "RFC 8941 dictionary: visible=N, hidden=M (seconds)", "schema": {"type": "string"}},
+    "Poll-Interval": {"description": "RFC 8941 dictionary: visible=N, hidden=M (seconds)",
+                      "schema": {"type": "string"}},
 }
 LIST_HEADERS = {k: v for k, v in ITEM_HEADERS.items() if k != "Last-Modified"}

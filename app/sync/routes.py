@@ -16,7 +16,8 @@ class ChangesArgs(Schema):
         load_default=None,
         metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head"},
     )
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={"description": "1..1000"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "1..1000"})
     project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
     types = fields.String(load_default=None, metadata={"description": "comma list of change types"})
     include = fields.String(load_default=None, metadata={"description": "`resource` embeds current representations"})

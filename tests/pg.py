@@ -1,0 +1,67 @@
+"""Per-test PostgreSQL databases, copied from a migrated template (CREATE DATABASE ... TEMPLATE)."""
+import itertools
+import os
+import subprocess
+import time
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+_counter = itertools.count()
+_state = {"template": None, "previous": None}
+
+
+def _admin(url):
+    u = make_url(url)
+    return psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres", autocommit=True)
+
+
+def _with_db(url, name):
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def fresh_database(base_url):
+    """An empty, migrated database of its own; the previous test's database is dropped."""
+    with _admin(base_url) as conn:
+        if _state["template"] is None:
+            conn.execute("DROP DATABASE IF EXISTS pf_template WITH (FORCE)")
+            conn.execute("CREATE DATABASE pf_template")
+            _migrate(_with_db(base_url, "pf_template"))
+            _state["template"] = "pf_template"
+        if _state["previous"]:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_state["previous"]}" WITH (FORCE)')
+        name = f"t_{os.getpid()}_{next(_counter)}"
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pf_template')
+    _state["previous"] = name
+    return _with_db(base_url, name)
+
+
+def _migrate(url):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class Cluster:
+    """The test command's throwaway cluster, so a test can stop and start it."""
+
+    def __init__(self):
+        self.dir = os.environ.get("TEST_PG_DIR")
+        self.port = make_url(os.environ["TEST_DATABASE_URL"]).port
+
+    def stop(self):
+        subprocess.run(["scripts/pg", "stop", self.dir], check=True, cwd=_root())
+
+    def start(self):
+        subprocess.run(["scripts/pg", "restart-only", self.dir, str(self.port)], check=True, cwd=_root())
+        time.sleep(0.2)
+
+
+def _root():
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
