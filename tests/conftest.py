@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 
+from .server import Server
 from .support import Api, fresh_database
 
 
@@ -83,3 +84,15 @@ def anonymous(app):
 def board(alice):
     """alice's project with statuses Todo and Done and one task."""
     return alice.make_board()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real gunicorn (4 workers) per test module, on its own database."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        database_url = fresh_database(url)
+    else:
+        database_url = f"sqlite:///{tmp_path_factory.mktemp('gunicorn')}/blackbox.db"
+    with Server(database_url, workers=4, env={"POLL_INTERVAL_VISIBLE": "7", "POLL_INTERVAL_HIDDEN": "0"}) as s:
+        yield s
