@@ -1,17 +1,32 @@
 """Who may read or administer a project, as SQL clauses (so checks ride along the row's own query)."""
 from flask import g
-from sqlalchemy import exists, select, true
+from sqlalchemy import Boolean, String, bindparam, exists, or_, select
 
 from ..extensions import db
 from .models import Membership
 
 
+def _caller_id():
+    return g.principal.id
+
+
+def _caller_is_admin():
+    return g.principal.is_admin
+
+
 def readable(project_id_column):
-    """A clause: the caller may read rows of the project named by `project_id_column`."""
-    principal = g.principal
-    if principal.is_admin:
-        return true()
-    return exists().where(Membership.project_id == project_id_column, Membership.user_id == principal.id)
+    """A clause: the caller may read rows of the project named by `project_id_column`.
+
+    The caller enters as bind parameters evaluated at execution time, so one
+    statement serves every caller and compiles once.
+    """
+    return or_(
+        bindparam("pf_admin", callable_=_caller_is_admin, type_=Boolean),
+        exists().where(
+            Membership.project_id == project_id_column,
+            Membership.user_id == bindparam("pf_uid", callable_=_caller_id, type_=String),
+        ),
+    )
 
 
 def role(project_id):

@@ -5,9 +5,10 @@ import secrets
 from typing import NamedTuple
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
+from ..sync.lookup import Lookup
 from ..sync.problems import Problem
 from ..sync.versioned import utcnow
 from .models import Token, User
@@ -41,12 +42,11 @@ def issue(user):
     return token
 
 
-def _lookup_stmt(hashed):
-    return (
-        select(Token.token_hash, User.id, User.name, User.is_admin)
-        .join(User, User.id == Token.user_id)
-        .where(Token.token_hash == hashed, Token.revoked_at.is_(None))
-    )
+_TOKEN = Lookup(
+    select(Token.token_hash, User.id, User.name, User.is_admin)
+    .join(User, User.id == Token.user_id)
+    .where(Token.token_hash == bindparam("hashed"), Token.revoked_at.is_(None))
+)
 
 
 def authenticate():
@@ -58,11 +58,11 @@ def authenticate():
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Malformed Authorization header; use Bearer <token>.", "invalid_request")
     hashed = digest(token.strip())
-    row = db.session.execute(_lookup_stmt(hashed)).first()
+    row = _TOKEN.first(hashed=hashed)
     # The index finds the row by hash; the comparison is constant-time all the same.
-    if row is None or not hmac.compare_digest(row.token_hash, hashed):
+    if row is None or not hmac.compare_digest(row[0], hashed):
         raise Unauthorized("Unknown or revoked token.", "invalid_token")
-    g.principal = Principal(row.id, row.name, row.is_admin)
+    g.principal = Principal(row[1], row[2], bool(row[3]))
 
 
 def revoke(token_or_id):

@@ -44,7 +44,7 @@ WRITE_DOC = {"404": {"description": "Missing or not readable"}, "412": {"descrip
 
 
 def project_readable(project_id):
-    """The project exists and the caller may read it."""
+    """A clause: the project exists and the caller may read it (project_id: a value or an expression)."""
     return and_(exists().where(Project.id == project_id), access.readable(project_id))
 
 
@@ -92,7 +92,7 @@ class ProjectItem(MethodView):
     @blp.doc(responses=READ_DOC)
     def get(self, project_id):
         """Get a project."""
-        project = resources.read_item(Project, Project.id == project_id, access.readable(Project.id))
+        project = resources.read_item(Project, access.readable, id=project_id)
         return project, 200, resources.headers(project)
 
     @blp.arguments(update_project_schema)
@@ -100,7 +100,7 @@ class ProjectItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, project_id):
         """Update a project (owner or admin)."""
-        project = resources.find_item(Project, Project.id == project_id, access.readable(Project.id))
+        project = resources.find_item(Project, access.readable, id=project_id)
         require_owner(project_id)
         resources.check_write(project)
         resources.update(project, data)
@@ -111,7 +111,7 @@ class ProjectItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def delete(self, project_id):
         """Delete a project with its statuses, tasks and memberships, each with its own tombstone."""
-        project = resources.find_item(Project, Project.id == project_id, access.readable(Project.id))
+        project = resources.find_item(Project, access.readable, id=project_id)
         require_owner(project_id)
         resources.check_write(project)
         for model in (Task, Status, Membership):
@@ -139,8 +139,7 @@ class Members(MethodView):
     def get(self, args, project_id):
         """List a project's members."""
         stmt = select(Membership).where(Membership.project_id == project_id)
-        return resources.scoped_page(project_id, project_readable(project_id), stmt, Membership,
-                                     args["limit"], args["after"])
+        return resources.scoped_page(project_readable, project_id, stmt, Membership, args["limit"], args["after"])
 
 
 @blp.route("/projects/<project_id>/members/<user_id>")
@@ -149,8 +148,7 @@ class MemberItem(MethodView):
     @blp.doc(responses=READ_DOC)
     def get(self, project_id, user_id):
         """Get one membership."""
-        m = resources.read_item(Membership, Membership.project_id == project_id, Membership.user_id == user_id,
-                                access.readable(Membership.project_id))
+        m = resources.read_item(Membership, access.readable, project_id=project_id, user_id=user_id)
         return m, 200, resources.headers(m)
 
     @blp.arguments(MemberPutSchema)
@@ -184,8 +182,7 @@ class MemberItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def delete(self, project_id, user_id):
         """Remove a member (owner or admin); the last owner cannot be removed."""
-        m = resources.find_item(Membership, Membership.project_id == project_id, Membership.user_id == user_id,
-                                access.readable(Membership.project_id))
+        m = resources.find_item(Membership, access.readable, project_id=project_id, user_id=user_id)
         require_owner(project_id)
         resources.check_write(m)
         if m.role == "owner" and len(_owners_locked(project_id)) <= 1:
@@ -204,8 +201,7 @@ class Statuses(MethodView):
     def get(self, args, project_id):
         """List a project's statuses (the board's columns)."""
         stmt = select(Status).where(Status.project_id == project_id)
-        return resources.scoped_page(project_id, project_readable(project_id), stmt, Status,
-                                     args["limit"], args["after"])
+        return resources.scoped_page(project_readable, project_id, stmt, Status, args["limit"], args["after"])
 
     @blp.arguments(StatusSchema)
     @blp.response(201, StatusSchema, headers=ITEM_HEADERS)
@@ -225,7 +221,7 @@ class StatusItem(MethodView):
     @blp.doc(responses=READ_DOC)
     def get(self, status_id):
         """Get a status."""
-        status = resources.read_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        status = resources.read_item(Status, access.readable, id=status_id)
         return status, 200, resources.headers(status)
 
     @blp.arguments(update_status_schema)
@@ -233,7 +229,7 @@ class StatusItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, status_id):
         """Rename or reorder a status."""
-        status = resources.write_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        status = resources.write_item(Status, access.readable, id=status_id)
         resources.update(status, data)
         resources.commit(status)
         return status, 200, resources.headers(status)
@@ -242,7 +238,7 @@ class StatusItem(MethodView):
     @blp.doc(responses={**WRITE_DOC, "409": {"description": "The status still holds tasks"}})
     def delete(self, status_id):
         """Delete an empty status."""
-        status = resources.write_item(Status, Status.id == status_id, access.readable(Status.project_id))
+        status = resources.write_item(Status, access.readable, id=status_id)
         if db.session.scalar(select(func.count()).select_from(Task).where(Task.status_id == status_id)):
             raise Conflict("The status still holds tasks: move or delete them first.")
         db.session.delete(status)
@@ -279,8 +275,7 @@ class Tasks(MethodView):
         if args["q"]:
             pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
-        return resources.scoped_page(project_id, project_readable(project_id), stmt, Task,
-                                     args["limit"], args["after"])
+        return resources.scoped_page(project_readable, project_id, stmt, Task, args["limit"], args["after"])
 
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema, headers=ITEM_HEADERS)
@@ -301,7 +296,7 @@ class TaskItem(MethodView):
     @blp.doc(responses=READ_DOC)
     def get(self, task_id):
         """Get a task."""
-        task = resources.read_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        task = resources.read_item(Task, access.readable, id=task_id)
         return task, 200, resources.headers(task)
 
     @blp.arguments(update_task_schema)
@@ -309,7 +304,7 @@ class TaskItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, task_id):
         """Update or move a task (a move is a PATCH of status_id and/or position)."""
-        task = resources.write_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        task = resources.write_item(Task, access.readable, id=task_id)
         validate_task_refs(task.project_id, data)
         resources.update(task, data)
         resources.commit(task)
@@ -319,6 +314,6 @@ class TaskItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def delete(self, task_id):
         """Delete a task."""
-        task = resources.write_item(Task, Task.id == task_id, access.readable(Task.project_id))
+        task = resources.write_item(Task, access.readable, id=task_id)
         db.session.delete(task)
         resources.commit(task)

@@ -2,12 +2,14 @@
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select
 
 from ..extensions import db
 from . import cursor as cursors
 from .changelog import Change, FeedAccess, FeedScope, FeedState
+from .conditional import check_read
 from .fields import rfc3339
+from .lookup import Lookup
 from .problems import NotFound, Problem
 from .versioned import MODELS, REPRESENTATIONS
 
@@ -40,27 +42,41 @@ def head():
 def scope_position(key):
     """A scope's watermark: the position of its newest change (0 if none)."""
     s = FeedScope.__table__.c
-    return select(func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0))
+    return func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0)
 
 
-def visible_watermark(principal, scope=None):
-    """The newest position the principal can see, optionally within one scope.
+def visible_watermark(is_admin, scoped):
+    """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`).
 
     Each access period contributes its scope's watermark, capped at the period's
     end: changes after a member's removal never move it.
     """
     a, s = FeedAccess.__table__.c, FeedScope.__table__.c
-    if principal.is_admin:
-        if scope is None:
+    if is_admin:
+        if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
-        return scope_position(scope).scalar_subquery()
+        return scope_position(bindparam("scope"))
     capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
     stmt = select(func.coalesce(func.max(capped), 0)).select_from(
         FeedAccess.__table__.join(FeedScope.__table__, s.key == a.scope)
-    ).where(a.principal_id == principal.id)
-    if scope is not None:
-        stmt = stmt.where(a.scope == scope)
+    ).where(a.principal_id == bindparam("uid"))
+    if scoped:
+        stmt = stmt.where(a.scope == bindparam("scope"))
     return stmt.scalar_subquery()
+
+
+_GATES = {}
+
+
+def gate(is_admin, scoped):
+    """Lookup of (head, horizon, epoch, the caller's visible watermark): one statement, one round trip."""
+    key = (bool(is_admin), bool(scoped))
+    if key not in _GATES:
+        st = FeedState.__table__.c
+        _GATES[key] = Lookup(
+            select(st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1)
+        )
+    return _GATES[key]
 
 
 def _visible(principal):
@@ -110,12 +126,7 @@ def _tag(principal, query, since, upto, horizon):
 
 def prepare(principal, query):
     """Decide the page's bounds and ETag without reading any change: (since, upto, etag, head)."""
-    from .conditional import check_read
-
-    state_row = db.session.execute(
-        select(FeedState.__table__.c.head, FeedState.__table__.c.horizon, FeedState.__table__.c.epoch,
-               visible_watermark(principal, query.project)).where(FeedState.__table__.c.id == 1)
-    ).one()
+    state_row = gate(principal.is_admin, query.project is not None).first(uid=principal.id, scope=query.project)
     state = Head(*state_row[:3])
     upto = state_row[3]
     if query.since is None:

@@ -2,34 +2,50 @@
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from . import conditional
 from . import cursor as cursors
 from .changelog import FeedState
-from .feed import scope_position, visible_watermark
+from .feed import gate, scope_position
+from .lookup import Lookup
 from .problems import NotFound
 from .versioned import version_tag
 
+_LOOKUPS = {}
 
-def read_item(model, *where):
+
+def _lookup(key, build):
+    found = _LOOKUPS.get(key)
+    if found is None:
+        found = _LOOKUPS[key] = Lookup(build())
+    return found
+
+
+def _where(model, rule, keys):
+    criteria = [getattr(model, k) == bindparam(k) for k in keys]
+    return criteria + [rule(getattr(model, model.__scope_attr__))]
+
+
+def read_item(model, rule, **keys):
     """GET/HEAD: answer 304 from (version, updated_at) alone; load the row only for a 200.
 
-    `where` selects one row and includes the caller's read check, so an
-    unreadable row is 404 before any precondition is looked at.
+    `keys` name the row (e.g. id=...); `rule(scope_column)` is the caller's
+    read check, so an unreadable row is 404 before any precondition is looked at.
     """
-    row = db.session.execute(select(model.id, model.version, model.updated_at).where(*where)).first()
+    row = _lookup(("item", model, tuple(keys), rule), lambda: select(model.id, model.version, model.updated_at)
+                  .where(*_where(model, rule, keys))).first(**keys)
     if row is None:
         raise NotFound()
-    conditional.check_read(version_tag(row.version), row.updated_at)
-    return db.session.get(model, row.id)
+    conditional.check_read(version_tag(row[1]), row[2])
+    return db.session.get(model, row[0])
 
 
-def find_item(model, *where):
+def find_item(model, rule, **keys):
     """Load a readable item or raise 404 (404 comes before any precondition, so nothing leaks)."""
-    obj = db.session.scalars(select(model).where(*where)).first()
+    obj = db.session.scalars(select(model).where(*_where(model, rule, keys)), keys).first()
     if obj is None:
         raise NotFound()
     return obj
@@ -40,9 +56,9 @@ def check_write(obj):
     conditional.check_write(obj.etag, obj.updated_at)
 
 
-def write_item(model, *where):
+def write_item(model, rule, **keys):
     """Load an item for PATCH/PUT/DELETE and check its preconditions."""
-    obj = find_item(model, *where)
+    obj = find_item(model, rule, **keys)
     check_write(obj)
     return obj
 
@@ -74,28 +90,25 @@ def list_tag(position):
     return f'"l{position}"'
 
 
-def scoped_page(scope, readable, stmt, model, limit, after):
+def scoped_page(rule, scope, stmt, model, limit, after):
     """A list within one scope: 304 from the scope's watermark, else one page of items.
 
     The cursor and the ETag both come from max(watermark, horizon), so the tag
-    is strong: the same tag always names the same body.
+    is strong: the same tag always names the same body. `rule(scope)` says
+    whether the caller may read the scope.
     """
-    s = FeedState.__table__.c
-    row = db.session.execute(
-        select(scope_position(scope).scalar_subquery(), s.horizon, s.epoch).where(s.id == 1, readable)
-    ).first()
+    st = FeedState.__table__.c
+    row = _lookup(("list", rule), lambda: select(scope_position(bindparam("scope")), st.horizon, st.epoch)
+                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope)
     if row is None:
         raise NotFound()
-    return page(max(row[0], row.horizon), row.epoch, stmt, model, limit, after)
+    return page(max(row[0], row[1]), row[2], stmt, model, limit, after)
 
 
 def caller_page(principal, stmt, model, limit, after):
     """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
-    s = FeedState.__table__.c
-    row = db.session.execute(
-        select(visible_watermark(principal), s.horizon, s.epoch).where(s.id == 1)
-    ).one()
-    return page(max(row[0], row.horizon), row.epoch, stmt, model, limit, after)
+    head, horizon, epoch, watermark = gate(principal.is_admin, False).first(uid=principal.id)
+    return page(max(watermark, horizon), epoch, stmt, model, limit, after)
 
 
 def page(position, epoch, stmt, model, limit, after):

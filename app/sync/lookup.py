@@ -1,0 +1,38 @@
+"""Fixed SELECTs for the poll path, compiled once per dialect and run with no ORM or compile work.
+
+Building a SQLAlchemy statement and its cache key costs more than the
+indexed lookup it runs, and a 304 is nothing but lookups. A Lookup is built
+once (with bind parameters, including callable ones such as the caller's id),
+compiled once per dialect, and executed on the request's connection with
+`exec_driver_sql`; result values go through the column types' processors.
+"""
+from ..extensions import db
+
+
+class Lookup:
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled = {}
+
+    def _prepare(self, dialect):
+        compiled = self.statement.compile(dialect=dialect)
+        binds = compiled.binds
+        names = list(compiled.positiontup) if compiled.positional else list(binds)
+        processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for col in self.statement.selected_columns]
+        entry = (str(compiled), compiled.positional, names, binds, processors)
+        self._compiled[dialect.name] = entry
+        return entry
+
+    def first(self, **params):
+        """The first row as a tuple (or None); `params` by bind key, callables fill the rest."""
+        conn = db.session.connection()
+        sql, positional, names, binds, processors = self._compiled.get(conn.dialect.name) or self._prepare(
+            conn.dialect
+        )
+        values = [params[binds[n].key] if binds[n].key in params else binds[n].effective_value for n in names]
+        args = tuple(values) if positional else dict(zip(names, values, strict=True))
+        row = conn.exec_driver_sql(sql, args).fetchone()
+        if row is None:
+            return None
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
