@@ -1,0 +1,244 @@
+// The live board: statuses as columns, tasks as cards; changes made elsewhere arrive by polling.
+import { Pollfeed } from "/static/pollfeed.js";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { token: null, project: null, statuses: new Map(), tasks: new Map(), feed: null };
+
+function say(text) {
+  $("#message").textContent = text || "";
+}
+
+async function api(method, path, body, etag) {
+  const headers = { Authorization: "Bearer " + state.token, Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (etag) headers["If-Match"] = etag;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    cache: "no-store" });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new Error((data && (data.detail || data.title)) || "HTTP " + res.status);
+    Object.assign(err, { status: res.status, problem: data });
+    throw err;
+  }
+  return { data, etag: res.headers.get("ETag") };
+}
+
+// --- sign-in ------------------------------------------------------------------
+
+function readToken() {
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) {
+    // Keep the token out of the address bar (and so out of history and server logs).
+    sessionStorage.setItem("pollfeed-token", decodeURIComponent(m[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("pollfeed-token");
+}
+
+async function signIn() {
+  state.token = readToken();
+  if (!state.token) {
+    $("#signin").hidden = false;
+    return;
+  }
+  $("#signin").hidden = true;
+  try {
+    const { data } = await api("GET", "/projects?limit=1000");
+    const select = $("#project");
+    select.replaceChildren(...data.items.map((p) => new Option(p.name, p.id)));
+    const wanted = new URLSearchParams(location.search).get("project");
+    if (wanted) select.value = wanted;
+    if (select.value) await openProject(select.value);
+    else say("No projects yet for this token.");
+  } catch (err) {
+    say("Sign-in failed: " + err.message);
+    if (err.status === 401) {
+      sessionStorage.removeItem("pollfeed-token");
+      $("#signin").hidden = false;
+    }
+  }
+}
+
+$("#signin").addEventListener("submit", (e) => {
+  e.preventDefault();
+  sessionStorage.setItem("pollfeed-token", $("#token-input").value.trim());
+  signIn();
+});
+$("#project").addEventListener("change", (e) => openProject(e.target.value));
+
+// --- loading and following ------------------------------------------------------
+
+async function loadLists() {
+  const pid = state.project;
+  const [statuses, tasks] = await Promise.all([
+    api("GET", `/projects/${pid}/statuses?limit=1000`),
+    api("GET", `/projects/${pid}/tasks?limit=1000`),
+  ]);
+  state.statuses = new Map(statuses.data.items.map((s) => [s.id, s]));
+  state.tasks = new Map(tasks.data.items.map((t) => [t.id, { data: t, etag: null }]));
+  render();
+  // Both lists share the project's watermark; the smaller cursor is the safe one to follow.
+  return [statuses.data.cursor, tasks.data.cursor].sort()[0];
+}
+
+async function openProject(pid) {
+  if (state.feed) state.feed.stop();
+  state.project = pid;
+  say("");
+  const cursor = await loadLists();
+  state.feed = new Pollfeed({
+    token: state.token, params: { project: pid }, cursor,
+    onChanges: applyChanges,
+    onResync: async () => { say("Caught up after a long absence: reloaded the board."); return loadLists(); },
+    onError: (err) => say("Polling: " + err.message),
+    onState: showPollState,
+  });
+  window.pollfeed = state.feed; // for the curious, and for the tests
+  state.feed.start();
+}
+
+async function applyChanges(changes) {
+  for (const c of changes) {
+    if (c.type === "project" && c.op === "delete") {
+      say("This project was deleted.");
+      state.statuses.clear();
+      state.tasks.clear();
+    } else if (c.type === "task" || c.type === "status") {
+      const map = c.type === "task" ? state.tasks : state.statuses;
+      if (c.op === "delete") {
+        map.delete(c.id);
+        continue;
+      }
+      const known = c.type === "task" ? map.get(c.id)?.data : map.get(c.id);
+      if (known && known.version >= c.version) continue;
+      try {
+        const { data, etag } = await api("GET", `/${c.type === "task" ? "tasks" : "statuses"}/${c.id}`);
+        if (c.type === "task") map.set(c.id, { data, etag });
+        else map.set(c.id, data);
+      } catch (err) {
+        if (err.status === 404) map.delete(c.id);
+      }
+    }
+  }
+  render();
+}
+
+function showPollState(s) {
+  const last = s.lastPoll ? s.lastPoll.toLocaleTimeString() : "never";
+  $("#poll-status").textContent =
+    `${s.visible ? "visible" : "hidden"} · ${s.leader ? "polling" : "following another tab"} · ` +
+    `every ${s.interval}s · last poll ${last} · 200: ${s.ok} · 304: ${s.notModified}`;
+  $("#poll-status").dataset.ok = s.ok;
+  $("#poll-status").dataset.notModified = s.notModified;
+  $("#poll-status").dataset.leader = s.leader;
+}
+
+// --- writes: optimistic, with If-Match --------------------------------------------
+
+// The tag of the version this page shows (documented: an item's ETag is "v<version>"), so a
+// write made against a stale card is refused by the server with 412, never applied.
+function shownEtag(task) {
+  return task.etag || `"v${task.data.version}"`;
+}
+
+async function saveTask(id, changes) {
+  const entry = state.tasks.get(id);
+  if (!entry) return;
+  const before = entry.data;
+  const etag = shownEtag(entry);
+  state.tasks.set(id, { data: { ...before, ...changes }, etag, pending: true });
+  render();
+  try {
+    const res = await api("PATCH", `/tasks/${id}`, changes, etag);
+    state.tasks.set(id, { data: res.data, etag: res.etag });
+    say("");
+  } catch (err) {
+    state.tasks.set(id, { data: before, etag }); // roll back
+    if (err.status === 412) {
+      try {
+        const fresh = await api("GET", `/tasks/${id}`);
+        state.tasks.set(id, { data: fresh.data, etag: fresh.etag });
+        say(`Not saved: someone else changed "${fresh.data.title}" (now version ${fresh.data.version}). ` +
+            "This is the newer version; make your change again if it still applies.");
+      } catch (e) {
+        state.tasks.delete(id);
+        say("Not saved: the task was deleted elsewhere.");
+      }
+    } else {
+      say("Not saved: " + err.message);
+    }
+  }
+  render();
+}
+
+async function deleteTask(id) {
+  const entry = state.tasks.get(id);
+  if (!entry) return;
+  const etag = shownEtag(entry);
+  try {
+    state.tasks.delete(id);
+    render();
+    await api("DELETE", `/tasks/${id}`, undefined, etag);
+  } catch (err) {
+    state.tasks.set(id, entry);
+    say(err.status === 412 ? "Not deleted: it changed elsewhere; here is the newer version."
+                           : "Not deleted: " + err.message);
+    if (err.status === 412) {
+      const fresh = await api("GET", `/tasks/${id}`);
+      state.tasks.set(id, { data: fresh.data, etag: fresh.etag });
+    }
+    render();
+  }
+}
+
+async function createTask(statusId, title) {
+  try {
+    const res = await api("POST", `/projects/${state.project}/tasks`, { title, status_id: statusId });
+    state.tasks.set(res.data.id, { data: res.data, etag: res.etag });
+    say("");
+  } catch (err) {
+    const field = err.problem && err.problem.errors ? " " + JSON.stringify(err.problem.errors) : "";
+    say("Not created: " + err.message + field);
+  }
+  render();
+}
+
+// --- rendering ------------------------------------------------------------------
+
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function render() {
+  const columns = [...state.statuses.values()].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1));
+  const board = $("#board");
+  board.replaceChildren(...columns.map((status, i) => {
+    const cards = [...state.tasks.values()].filter((t) => t.data.status_id === status.id)
+      .sort((a, b) => a.data.position - b.data.position || (a.data.id < b.data.id ? -1 : 1))
+      .map(({ data: t, pending }) => {
+        const move = (d) => columns[i + d] && saveTask(t.id, { status_id: columns[i + d].id });
+        return el("div", { className: "card" + (pending ? " pending" : ""), id: "task-" + t.id },
+          el("div", { className: "title" }, t.title),
+          el("div", { className: "meta" }, `v${t.version}` + (t.points != null ? ` · ${t.points} pts` : "")),
+          el("button", { className: "left", title: "move left", disabled: i === 0, onclick: () => move(-1) }, "◀"),
+          el("button", { className: "right", title: "move right", disabled: i === columns.length - 1,
+            onclick: () => move(1) }, "▶"),
+          el("button", { className: "edit", title: "rename", onclick: () => {
+            const title = prompt("Title", t.title);
+            if (title !== null && title !== t.title) saveTask(t.id, { title });
+          } }, "✎"),
+          el("button", { className: "delete", title: "delete", onclick: () => deleteTask(t.id) }, "✕"));
+      });
+    const input = el("input", { placeholder: "New task", name: "title" });
+    const form = el("form", { className: "add", onsubmit: (e) => {
+      e.preventDefault();
+      if (input.value.trim()) createTask(status.id, input.value.trim());
+      input.value = "";
+    } }, input, el("button", {}, "Add"));
+    return el("section", { className: "column", id: "status-" + status.id }, el("h2", {}, status.name), ...cards, form);
+  }));
+}
+
+signIn();

@@ -1,0 +1,143 @@
+"""The live board and pollfeed.js in real Chromium against real gunicorn."""
+import time
+
+import pytest
+
+from ..server import Client
+from .conftest import HIDDEN, VISIBLE
+
+pytestmark = pytest.mark.browser
+WITHIN = (VISIBLE + 1) * 1000  # one visible interval plus a second
+
+
+def card(page, text):
+    return page.locator(".card", has_text=text)
+
+
+def test_two_members_see_each_others_changes(web, browser):
+    tokens, ids = web.board("wanda", "xavier")
+    a = web.open(browser.new_context(), tokens["wanda"], ids["pid"])
+    b = web.open(browser.new_context(), tokens["xavier"], ids["pid"])
+    todo, doing = ids["cols"][0], ids["cols"][1]
+    # create in A, appears in B
+    a.fill(f"#status-{todo} input[name=title]", "Ship it")
+    a.press(f"#status-{todo} input[name=title]", "Enter")
+    card(a, "Ship it").wait_for()
+    card(b, "Ship it").wait_for(timeout=WITHIN)
+    # edit in B, changes in A
+    b.once("dialog", lambda d: d.accept("Shipped"))
+    card(b, "Ship it").locator(".edit").click()
+    card(b, "Shipped").locator(":not(.pending)").first.wait_for()
+    card(a, "Shipped").wait_for(timeout=WITHIN)
+    # move in A, moves in B
+    card(a, "Shipped").locator(".right").click()
+    a.locator(f"#status-{doing} .card", has_text="Shipped").wait_for()
+    b.locator(f"#status-{doing} .card", has_text="Shipped").wait_for(timeout=WITHIN)
+    # delete in B, disappears in A
+    card(b, "Shipped").locator(".delete").click()
+    card(b, "Shipped").wait_for(state="detached")
+    card(a, "Shipped").wait_for(state="detached", timeout=WITHIN)
+
+
+def test_hidden_page_polls_at_the_hidden_interval_and_at_once_when_shown(web, cdp_browser):
+    tokens, ids = web.board("yara")
+    context = cdp_browser.contexts[0]
+    page = web.open(context, tokens["yara"], ids["pid"])
+    time.sleep(3)
+    start = web.polls(ids["pid"])
+    time.sleep(4)
+    visible_polls = web.polls(ids["pid"]) - start
+    assert visible_polls >= 3  # about one a second
+    other = context.new_page()
+    other.goto(f"{web.url}/healthz")
+    assert page.evaluate("document.visibilityState") == "hidden"
+    time.sleep(1.5)  # let the poll in flight at the switch finish
+    start = web.polls(ids["pid"])
+    time.sleep(2 * HIDDEN + 0.5)
+    hidden_polls = web.polls(ids["pid"]) - start
+    assert 1 <= hidden_polls <= 3, hidden_polls  # every HIDDEN seconds, not every VISIBLE
+    before = web.polls(ids["pid"])
+    page.bring_to_front()
+    shown = time.monotonic()
+    while web.polls(ids["pid"]) == before and time.monotonic() - shown < 3:
+        time.sleep(0.05)
+    assert web.polls(ids["pid"]) > before
+    assert time.monotonic() - shown < 0.9  # at once, not after the next interval
+    assert "visible" in page.inner_text("#poll-status")
+
+
+def test_two_tabs_one_token_only_one_polls_and_the_other_takes_over(web, browser):
+    tokens, ids = web.board("zoe")
+    context = browser.new_context()
+    first = web.open(context, tokens["zoe"], ids["pid"])
+    second = web.open(context, tokens["zoe"], ids["pid"])
+    time.sleep(1.5)
+    leaders = [p.get_attribute("#poll-status", "data-leader") for p in (first, second)]
+    assert sorted(leaders) == ["false", "true"], leaders
+    start = web.polls(ids["pid"])
+    time.sleep(4)
+    assert web.polls(ids["pid"]) - start <= 4 + 1  # one poller at one a second, not two
+    # the follower still gets the changes, over the BroadcastChannel
+    Client(web.url, tokens["zoe"]).post(f"/projects/{ids['pid']}/tasks",
+                                        {"title": "Broadcast", "status_id": ids["cols"][0]})
+    for p in (first, second):
+        card(p, "Broadcast").wait_for(timeout=WITHIN)
+    leader, follower = (first, second) if leaders[0] == "true" else (second, first)
+    leader.close()
+    follower.wait_for_function("document.querySelector('#poll-status').dataset.leader === 'true'", timeout=3000)
+    start = web.polls(ids["pid"])
+    time.sleep(2.5)
+    assert web.polls(ids["pid"]) - start >= 1
+
+
+def test_a_concurrent_edit_makes_the_save_412_and_shows_the_newer_version(web, browser):
+    tokens, ids = web.board("quinn")
+    page = web.open(browser.new_context(), tokens["quinn"], ids["pid"])
+    page.evaluate("window.pollfeed.stop()")  # so the page cannot learn of the edit first
+    c = Client(web.url, tokens["quinn"])
+    etag = c.get(f"/tasks/{ids['task']}").header("ETag")
+    assert c.patch(f"/tasks/{ids['task']}", {"title": "Edited elsewhere"}, headers={"If-Match": etag}).status == 200
+    page.once("dialog", lambda d: d.accept("My edit"))
+    card(page, "First card").locator(".edit").click()
+    card(page, "Edited elsewhere").wait_for()
+    assert "someone else changed" in page.inner_text("#message")
+    assert card(page, "My edit").count() == 0
+    assert c.get(f"/tasks/{ids['task']}").json()["title"] == "Edited elsewhere"
+
+
+def test_503_retry_after_delays_the_next_poll(web, browser):
+    tokens, ids = web.board("rita")
+    context = browser.new_context()
+    times, state = [], {"failed": False}
+
+    def handle(route):
+        times.append(time.monotonic())
+        if not state["failed"]:
+            state["failed"] = True
+            route.fulfill(status=503, headers={"Retry-After": "3", "Content-Type": "application/problem+json"},
+                          body='{"status": 503, "title": "Service Unavailable"}')
+        else:
+            route.continue_()
+
+    context.route("**/changes?*", handle)
+    page = web.open(context, tokens["rita"], ids["pid"])
+    deadline = time.monotonic() + 8
+    while len(times) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(times) >= 2
+    assert times[1] - times[0] >= 3.0, times[1] - times[0]
+
+
+def test_410_triggers_a_relist_and_the_page_stays_correct(web, browser):
+    tokens, ids = web.board("sam")
+    page = web.open(browser.new_context(), tokens["sam"], ids["pid"])
+    page.evaluate("window.pollfeed.stop()")
+    c = Client(web.url, tokens["sam"])
+    c.post(f"/projects/{ids['pid']}/tasks", {"title": "Made while away", "status_id": ids["cols"][1]})
+    web.server.flask("changes", "compact", "--retention", "0s")
+    page.evaluate("window.pollfeed.start()")
+    card(page, "Made while away").wait_for(timeout=WITHIN)
+    assert "reloaded the board" in page.inner_text("#message")
+    # and it keeps following from the re-listed cursor
+    c.post(f"/projects/{ids['pid']}/tasks", {"title": "After resync", "status_id": ids["cols"][0]})
+    card(page, "After resync").wait_for(timeout=WITHIN)
