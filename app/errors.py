@@ -7,6 +7,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .sync.problems import Conflict
 
 log = logging.getLogger("pollfeed")
 
@@ -43,11 +44,6 @@ class Unavailable(HTTPException):
     description = "The database is unavailable; retry after the advised delay."
 
 
-class Conflict(HTTPException):
-    code = 409
-    description = "The write conflicts with the current state."
-
-
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -63,7 +59,7 @@ def register(app):
     @app.errorhandler(IntegrityError)
     def integrity(exc):
         _discard_session()
-        return problem_response(Conflict())
+        return problem_response(Conflict("The write conflicts with the current state."))
 
     @app.errorhandler(DBAPIError)
     def dbapi(exc):

@@ -32,13 +32,6 @@ class Head:
     epoch: str
 
 
-def head():
-    """The feed's head, compaction horizon and cursor epoch (one primary-key read)."""
-    s = FeedState.__table__.c
-    row = db.session.execute(select(s.head, s.horizon, s.epoch).where(s.id == 1)).one()
-    return Head(*row)
-
-
 def scope_position(key):
     """A scope's watermark: the position of its newest change (0 if none)."""
     s = FeedScope.__table__.c
