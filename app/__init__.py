@@ -39,14 +39,20 @@ def register_blueprints(app):
     from .auth.routes import blp as auth_blp
     from .auth.tokens import authenticate
     from .boards.routes import blp as boards_blp
+    from .customers.routes import blp as customers_blp
+    from .events.routes import blp as events_blp
     from .extensions import api
     from .health import bp as health_bp
+    from .messages.routes import blp as messages_blp
+    from .notifications.routes import blp as notifications_blp
+    from .progress.routes import blp as progress_blp
     from .sync.routes import blp as changes_blp
     from .web import bp as web_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
-    for blp in (auth_blp, boards_blp, changes_blp):
+    domains = (boards_blp, events_blp, messages_blp, notifications_blp, customers_blp, progress_blp)
+    for blp in (auth_blp, *domains, changes_blp):
         api.register_blueprint(blp)
         # Every API blueprint needs a caller; registered on the app so each app gets its own.
         app.before_request_funcs.setdefault(blp.name, []).append(authenticate)

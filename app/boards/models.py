@@ -1,5 +1,7 @@
 """Project, Status and Task: each Versioned, so each gets ETags, If-Match and feed entries."""
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,6 +22,8 @@ class Status(Versioned, db.Model):
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Tasks in a done status count as completed (progress, summary).
+    done: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class Task(Versioned, db.Model):
@@ -32,5 +36,18 @@ class Task(Versioned, db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     points: Mapped[int | None] = mapped_column(Integer)
+    # When the task last entered a done status; None while it is not done.
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_tasks_project_id_id", "project_id", "id"),)
+
+
+#: Functions(project_id) that delete a domain's rows of a project (one by one, so each leaves a
+#: tombstone) before the project's own statuses, tasks and memberships go. Domains built on
+#: projects register here; the kanban domain knows nothing of them.
+PROJECT_PARTS = []
+
+
+def project_part(fn):
+    PROJECT_PARTS.append(fn)
+    return fn

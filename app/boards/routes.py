@@ -9,8 +9,8 @@ from ..extensions import db
 from ..sync import conditional, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from ..sync.versioned import represent
-from .models import Project, Status, Task
+from ..sync.versioned import represent, utcnow
+from .models import PROJECT_PARTS, Project, Status, Task
 from .schemas import (
     MemberList,
     MemberPutSchema,
@@ -58,8 +58,7 @@ def require_owner(project_id):
         raise Forbidden("Only the project's owners (or an admin) may do this.")
 
 
-def created(obj, location):
-    return obj, 201, {**resources.headers(obj), "Location": location}
+created = resources.created
 
 
 # --- projects -----------------------------------------------------------------
@@ -114,6 +113,8 @@ class ProjectItem(MethodView):
         project = resources.find_item(Project, access.readable, id=project_id)
         require_owner(project_id)
         resources.check_write(project)
+        for delete_part in PROJECT_PARTS:
+            delete_part(project_id)
         for model in (Task, Status, Membership):
             for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
                 db.session.delete(obj)
@@ -228,8 +229,11 @@ class StatusItem(MethodView):
     @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, status_id):
-        """Rename or reorder a status."""
+        """Rename, reorder, or mark a status as done (its tasks then count as completed)."""
         status = resources.write_item(Status, access.readable, id=status_id)
+        if "done" in data and data["done"] != status.done:
+            for task in db.session.scalars(select(Task).where(Task.status_id == status_id).order_by(Task.id)):
+                task.completed_at = utcnow() if data["done"] else None
         resources.update(status, data)
         resources.commit(status)
         return status, 200, resources.headers(status)
@@ -262,6 +266,15 @@ def validate_task_refs(project_id, data):
         raise ValidationFailed("The request body is not valid.", errors=errors)
 
 
+def track_completion(task):
+    """Entering a done status stamps completed_at; leaving it clears it."""
+    done = db.session.scalar(select(Status.done).where(Status.id == task.status_id))
+    if done and task.completed_at is None:
+        task.completed_at = utcnow()
+    elif not done:
+        task.completed_at = None
+
+
 @blp.route("/projects/<project_id>/tasks")
 class Tasks(MethodView):
     @blp.arguments(TaskListArgs, location="query")
@@ -285,6 +298,7 @@ class Tasks(MethodView):
         require_project(project_id)
         validate_task_refs(project_id, data)
         task = Task(project_id=project_id, **data)
+        track_completion(task)
         db.session.add(task)
         resources.commit()
         return created(task, f"/tasks/{task.id}")
@@ -306,7 +320,10 @@ class TaskItem(MethodView):
         """Update or move a task (a move is a PATCH of status_id and/or position)."""
         task = resources.write_item(Task, access.readable, id=task_id)
         validate_task_refs(task.project_id, data)
+        moved = "status_id" in data and data["status_id"] != task.status_id
         resources.update(task, data)
+        if moved:
+            track_completion(task)
         resources.commit(task)
         return task, 200, resources.headers(task)
 

@@ -8,6 +8,12 @@ nothing). Positions therefore become visible in order: a reader that sees
 position p sees every position below p. The cost: writers serialise from that
 UPDATE (taken in `before_commit`, after all the transaction's own work) to
 COMMIT, a window of one INSERT batch and the commit itself.
+
+Derived resources (counters, summaries, notifications) are kept by derivers:
+functions registered with `derive()` that run in `before_commit`, after the
+transaction's own writes are flushed and before positions are taken. They see
+what changed and bring their rows up to date in the same transaction, so a
+derived row's version moves in the same commit as its inputs.
 """
 from flask import g, has_app_context
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, event, insert, inspect, update
@@ -15,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
-from .versioned import Grant, Versioned, utcnow
+from .versioned import Grant, Versioned, private_key, utcnow
 
 _PENDING = "pollfeed.pending_changes"
 _BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at"})
@@ -34,6 +40,8 @@ class Change(db.Model):
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     at: Mapped[object] = mapped_column(DateTime, nullable=False)
     actor_id: Mapped[str | None] = mapped_column(String(26))
+    # Set for private rows: only this principal sees the change.
+    audience: Mapped[str | None] = mapped_column(String(26))
 
     __table_args__ = (
         Index("ix_changes_project_position", "project_id", "position"),
@@ -73,7 +81,8 @@ class FeedAccess(db.Model):
     __table_args__ = (Index("ix_feed_access_principal_scope", "principal_id", "scope"),)
 
 
-def _actor(session):
+def actor(session):
+    """Who is making the session's changes: session.info["actor_id"] if set, else the request's caller."""
     if "actor_id" in session.info:
         return session.info["actor_id"]
     principal = g.get("principal") if has_app_context() else None
@@ -97,8 +106,21 @@ def _record(obj, op, version, fields=()):
         "op": op,
         "version": version,
         "fields": list(fields),
+        "audience": obj.audience_id,
         "grant": getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None,
     }
+
+
+#: functions(session, records) run before positions are taken; see the module's docstring.
+DERIVERS = []
+
+
+def derive(fn):
+    """Register a deriver: fn(session, records), records being dicts with type, resource_id,
+    project_id, op, version and fields. It may add, change or delete rows; they are logged too."""
+    if fn not in DERIVERS:
+        DERIVERS.append(fn)
+    return fn
 
 
 def _after_flush(session, flush_context):
@@ -130,6 +152,11 @@ def _upsert(conn, table, key_column, rows, set_columns):
 def _before_commit(session):
     """Write the pending changes at the end of the transaction, under the head lock."""
     session.flush()
+    if session.info.get(_PENDING) and DERIVERS:
+        records = [{k: v for k, v in rec.items() if k != "grant"} for rec in session.info[_PENDING]]
+        for fn in DERIVERS:
+            fn(session, records)
+        session.flush()
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -139,15 +166,16 @@ def _before_commit(session):
         update(state).where(state.c.id == 1).values(head=state.c.head + len(pending)).returning(state.c.head)
     ).scalar_one()
     first = head - len(pending) + 1
-    at, actor = utcnow(), _actor(session)
+    at, by = utcnow(), actor(session)
     rows, scopes = [], {}
     opened, closed = [], []
     for offset, rec in enumerate(pending):
         position = first + offset
         grant = rec.pop("grant")
-        rows.append({**rec, "position": position, "at": at, "actor_id": actor})
+        rows.append({**rec, "position": position, "at": at, "actor_id": by})
         if rec["project_id"] is not None:
-            scopes[rec["project_id"]] = position
+            key = rec["project_id"] if rec["audience"] is None else private_key(rec["project_id"], rec["audience"])
+            scopes[key] = position
         if grant is not None and rec["op"] == "create":
             # Access covers the whole transaction: a project's creator sees its creation.
             opened.append({"principal_id": grant, "scope": rec["project_id"], "start_pos": first})

@@ -2,7 +2,7 @@
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from ..extensions import db
 from . import cursor as cursors
@@ -41,17 +41,21 @@ def scope_position(key):
 def visible_watermark(is_admin, scoped):
     """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`).
 
-    Each access period contributes its scope's watermark, capped at the period's
-    end: changes after a member's removal never move it.
+    Each access period contributes its scope's watermark and the caller's
+    private watermark in it, capped at the period's end: changes after a
+    member's removal never move it.
     """
     a, s = FeedAccess.__table__.c, FeedScope.__table__.c
     if is_admin:
         if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
-        return scope_position(bindparam("scope"))
+        own = bindparam("scope").concat("/").concat(bindparam("uid"))
+        return select(func.coalesce(func.max(s.position), 0)).where(
+            s.key.in_([bindparam("scope"), own])).scalar_subquery()
     capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
+    own = a.scope.concat("/").concat(a.principal_id)
     stmt = select(func.coalesce(func.max(capped), 0)).select_from(
-        FeedAccess.__table__.join(FeedScope.__table__, s.key == a.scope)
+        FeedAccess.__table__.join(FeedScope.__table__, or_(s.key == a.scope, s.key == own))
     ).where(a.principal_id == bindparam("uid"))
     if scoped:
         stmt = stmt.where(a.scope == bindparam("scope"))
@@ -73,11 +77,13 @@ def gate(is_admin, scoped):
 
 
 def _visible(principal):
-    """Changes made while the principal could read their scope."""
+    """Changes made while the principal could read their scope, private ones only to their audience."""
     a, c = FeedAccess.__table__.c, Change.__table__.c
+    mine = or_(c.audience.is_(None), c.audience == principal.id)
     if principal.is_admin:
-        return literal(True)
+        return mine
     return and_(
+        mine,
         c.project_id.in_(select(a.scope).where(a.principal_id == principal.id)),
         exists().where(
             a.principal_id == principal.id,
@@ -190,7 +196,7 @@ def _embed(principal, changes):
         if model is None or dump is None:
             continue
         for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
-            if readable is None or obj.scope_id in readable:
+            if (readable is None or obj.scope_id in readable) and obj.audience_id in (None, principal.id):
                 current[(type_name, obj.id)] = dump(obj)
     for ch in changes:
         ch["resource"] = current.get((ch["type"], ch["id"]))

@@ -1,4 +1,5 @@
 """Serving versioned items and lists: 304 from the version or watermark, 412/428 before a write."""
+import hashlib
 from urllib.parse import urlencode
 
 from flask import request
@@ -12,7 +13,7 @@ from .changelog import FeedState
 from .feed import gate, scope_position
 from .lookup import Lookup
 from .problems import NotFound
-from .versioned import version_tag
+from .versioned import private_key, version_tag
 
 _LOOKUPS = {}
 
@@ -46,6 +47,21 @@ def read_item(model, rule, **keys):
 def find_item(model, rule, **keys):
     """Load a readable item or raise 404 (404 comes before any precondition, so nothing leaks)."""
     obj = db.session.scalars(select(model).where(*_where(model, rule, keys)), keys).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def lock_item(model, rule=None, **keys):
+    """Load an item under its row lock (SELECT ... FOR UPDATE), fresh from the database, or raise 404.
+
+    For writes that derive from the row's current state (a seat count, a
+    message count): concurrent writers queue here instead of failing with 412.
+    SQLite needs no lock: its write transactions already run one at a time.
+    """
+    criteria = _where(model, rule, keys) if rule else [getattr(model, k) == bindparam(k) for k in keys]
+    stmt = select(model).where(*criteria).with_for_update(of=model).execution_options(populate_existing=True)
+    obj = db.session.scalars(stmt, keys).first()
     if obj is None:
         raise NotFound()
     return obj
@@ -86,23 +102,54 @@ def headers(obj):
     return conditional.validators(obj.etag, obj.updated_at)
 
 
+def created(obj, location):
+    """A 201 with the new item's validators and Location."""
+    return obj, 201, {**headers(obj), "Location": location}
+
+
 def list_tag(position):
     return f'"l{position}"'
 
 
-def scoped_page(rule, scope, stmt, model, limit, after):
+def _scope_state(rule, scope, key):
+    """(watermark of `key`, horizon, epoch) if the caller may read `scope`, else 404."""
+    st = FeedState.__table__.c
+    row = _lookup(("list", rule), lambda: select(scope_position(bindparam("key")), st.horizon, st.epoch)
+                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=key)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     """A list within one scope: 304 from the scope's watermark, else one page of items.
 
     The cursor and the ETag both come from max(watermark, horizon), so the tag
     is strong: the same tag always names the same body. `rule(scope)` says
-    whether the caller may read the scope.
+    whether the caller may read the scope. With `audience` (a principal id) the
+    list holds rows private to that principal, and the private watermark tags it.
     """
-    st = FeedState.__table__.c
-    row = _lookup(("list", rule), lambda: select(scope_position(bindparam("scope")), st.horizon, st.epoch)
-                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope)
-    if row is None:
-        raise NotFound()
-    return page(max(row[0], row[1]), row[2], stmt, model, limit, after)
+    key = scope if audience is None else private_key(scope, audience)
+    watermark, horizon, epoch = _scope_state(rule, scope, key)
+    return page(max(watermark, horizon), epoch, stmt, model, limit, after)
+
+
+def digest_page(rule, scope, versions, stmt, model, limit, after):
+    """A list whose ETag is a digest of the (id, version) pairs `versions` selects.
+
+    For searches and personal views: the tag moves only when a row in the
+    result changes, enters or leaves it, not on every change in the scope; a
+    304 costs one index-only style query and no serialisation. The tag is weak:
+    the body's cursor may move while the rows stay the same.
+    """
+    watermark, horizon, epoch = _scope_state(rule, scope, scope)
+    digest = hashlib.blake2b(digest_size=12)
+    for row in db.session.execute(versions):
+        digest.update(("|".join(map(str, row)) + ";").encode())
+    etag = f'W/"s{digest.hexdigest()}"'
+    conditional.check_read(etag)
+    body, status, headers = page(max(watermark, horizon), epoch, stmt, model, limit, after, check=False)
+    return body, status, {"ETag": etag}
 
 
 def caller_page(principal, stmt, model, limit, after):
@@ -111,9 +158,10 @@ def caller_page(principal, stmt, model, limit, after):
     return page(max(watermark, horizon), epoch, stmt, model, limit, after)
 
 
-def page(position, epoch, stmt, model, limit, after):
+def page(position, epoch, stmt, model, limit, after, check=True):
     etag = list_tag(position)
-    conditional.check_read(etag)
+    if check:
+        conditional.check_read(etag)
     if after:
         stmt = stmt.where(model.id > after)
     items = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)))

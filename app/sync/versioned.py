@@ -26,12 +26,16 @@ def version_tag(version):
 class Versioned:
     """Mix into a model to get ETags, conditional writes and change-feed entries.
 
-    Subclasses set `__change_type__` (the feed's `type`) and, when the scope
-    (the project) is not the `project_id` column, `__scope_attr__`.
+    Subclasses set `__change_type__` (the feed's `type`), when the scope
+    (the project) is not the `project_id` column `__scope_attr__`, and for rows
+    private to one principal `__audience_attr__`.
     """
 
     __change_type__: ClassVar[str]
     __scope_attr__: ClassVar[str] = "project_id"
+    #: Set to a column holding a principal id to make the rows private to that
+    #: principal: their changes reach only them, and move only their private watermark.
+    __audience_attr__: ClassVar[str | None] = None
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -54,8 +58,17 @@ class Versioned:
         return getattr(self, self.__scope_attr__)
 
     @property
+    def audience_id(self):
+        return getattr(self, self.__audience_attr__) if self.__audience_attr__ else None
+
+    @property
     def etag(self):
         return version_tag(self.version)
+
+
+def private_key(scope, principal_id):
+    """The watermark key of a principal's private changes within a scope."""
+    return f"{scope}/{principal_id}"
 
 
 class Grant:

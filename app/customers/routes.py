@@ -1,0 +1,99 @@
+"""Routes of customers: CRUD for members, and a search that is 304 until its result changes."""
+from flask.views import MethodView
+from sqlalchemy import or_, select
+
+from ..auth import access
+from ..boards.models import project_part
+from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..extensions import db
+from ..sync import resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
+from ..sync.versioned import represent
+from .models import Customer
+from .schemas import CustomerList, CustomerListArgs, CustomerSchema, customer_schema, update_customer_schema
+
+blp = Blueprint("customers", __name__, description="Customers, with search.")
+
+represent("customer", customer_schema.dump)
+
+
+def like(text):
+    """An ILIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def matches(q):
+    """The search clause: q in first name, last name, "first last", email or phone."""
+    pattern = like(q.strip() or q)
+    full_name = Customer.first_name.concat(" ").concat(Customer.last_name)
+    return or_(*(col.ilike(pattern, escape="\\") for col in
+                 (Customer.first_name, Customer.last_name, full_name, Customer.email, Customer.phone)))
+
+
+@project_part
+def _delete_project_customers(project_id):
+    for obj in db.session.scalars(select(Customer).where(Customer.project_id == project_id).order_by(Customer.id)):
+        db.session.delete(obj)
+    db.session.flush()
+
+
+@blp.route("/projects/<project_id>/customers")
+class Customers(MethodView):
+    @blp.arguments(CustomerListArgs, location="query")
+    @blp.response(200, CustomerList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List or search a project's customers.
+
+        Without `q` the list is tagged by the project's watermark. With `q` the
+        (weak) ETag is a digest of the matching customers' ids and versions: it
+        moves when a customer that matches, or used to match, changes, and a
+        conditional search is 304 otherwise.
+        """
+        stmt = select(Customer).where(Customer.project_id == project_id)
+        if not args["q"]:
+            return resources.scoped_page(project_readable, project_id, stmt, Customer, args["limit"], args["after"])
+        stmt = stmt.where(matches(args["q"]))
+        versions = (select(Customer.id, Customer.version)
+                    .where(Customer.project_id == project_id, matches(args["q"])).order_by(Customer.id))
+        return resources.digest_page(project_readable, project_id, versions, stmt, Customer, args["limit"],
+                                     args["after"])
+
+    @blp.arguments(CustomerSchema)
+    @blp.response(201, CustomerSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, project_id):
+        """Add a customer."""
+        require_project(project_id)
+        customer = Customer(project_id=project_id, **data)
+        db.session.add(customer)
+        resources.commit()
+        return resources.created(customer, f"/customers/{customer.id}")
+
+
+@blp.route("/customers/<customer_id>")
+class CustomerItem(MethodView):
+    @blp.response(200, CustomerSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, customer_id):
+        """Get a customer."""
+        customer = resources.read_item(Customer, access.readable, id=customer_id)
+        return customer, 200, resources.headers(customer)
+
+    @blp.arguments(update_customer_schema)
+    @blp.response(200, CustomerSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, customer_id):
+        """Update a customer; every list and search shows it on its next poll."""
+        customer = resources.write_item(Customer, access.readable, id=customer_id)
+        resources.update(customer, data)
+        resources.commit(customer)
+        return customer, 200, resources.headers(customer)
+
+    @blp.response(204)
+    @blp.doc(responses=WRITE_DOC)
+    def delete(self, customer_id):
+        """Delete a customer."""
+        customer = resources.write_item(Customer, access.readable, id=customer_id)
+        db.session.delete(customer)
+        resources.commit(customer)

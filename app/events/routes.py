@@ -1,0 +1,221 @@
+"""Routes of events (approval workflow) and bookings (capacity-safe under concurrency)."""
+from flask import g
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ..auth import access
+from ..boards.models import project_part
+from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_owner, require_project
+from ..extensions import db
+from ..sync import resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.problems import Conflict, Forbidden, ValidationFailed
+from ..sync.versioned import represent, utcnow
+from .models import Booking, Event
+from .schemas import (
+    BookingList,
+    BookingSchema,
+    DecisionSchema,
+    EventList,
+    EventListArgs,
+    EventSchema,
+    booking_schema,
+    event_schema,
+    update_event_schema,
+)
+
+blp = Blueprint("events", __name__, description="Events with approval, and bookings.")
+
+represent("event", event_schema.dump)
+represent("booking", booking_schema.dump)
+
+BOOK_DOC = {"404": {"description": "Missing or not readable"},
+            "409": {"description": "not approved, over, full, or already booked by the caller"}}
+
+
+def require_manager(event):
+    """The event's creator, a project owner or an admin may change or delete it."""
+    if event.owner_id != g.principal.id and not access.is_owner(event.project_id):
+        raise Forbidden("Only the event's creator, the project's owners or an admin may do this.")
+
+
+@project_part
+def _delete_project_events(project_id):
+    for model in (Booking, Event):
+        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
+            db.session.delete(obj)
+        db.session.flush()
+
+
+@blp.route("/projects/<project_id>/events")
+class Events(MethodView):
+    @blp.arguments(EventListArgs, location="query")
+    @blp.response(200, EventList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List a project's events; filter by status, owner and date range (overlap with [from, to])."""
+        stmt = select(Event).where(Event.project_id == project_id)
+        if args["status"]:
+            stmt = stmt.where(Event.status == args["status"])
+        if args["owner"]:
+            stmt = stmt.where(Event.owner_id == args["owner"])
+        if args["from_"]:
+            stmt = stmt.where(Event.ends_at >= args["from_"])
+        if args["to"]:
+            stmt = stmt.where(Event.starts_at <= args["to"])
+        return resources.scoped_page(project_readable, project_id, stmt, Event, args["limit"], args["after"])
+
+    @blp.arguments(EventSchema)
+    @blp.response(201, EventSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, project_id):
+        """Propose an event (any member); it starts `pending` until an owner or admin decides."""
+        require_project(project_id)
+        event = Event(project_id=project_id, owner_id=g.principal.id, status="pending", booked=0, **data)
+        db.session.add(event)
+        resources.commit()
+        return resources.created(event, f"/events/{event.id}")
+
+
+@blp.route("/projects/<project_id>/booked-events")
+class BookedEvents(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EventList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """The events the caller has booked in this project.
+
+        Its (weak) ETag is a digest of the caller's bookings and those events'
+        versions: it moves when one of them changes, is booked or cancelled,
+        and not otherwise.
+        """
+        mine = select(Booking.event_id).where(Booking.project_id == project_id, Booking.user_id == g.principal.id)
+        versions = (select(Booking.id, Booking.version, Event.id, Event.version)
+                    .join(Event, Event.id == Booking.event_id)
+                    .where(Booking.project_id == project_id, Booking.user_id == g.principal.id)
+                    .order_by(Booking.id))
+        stmt = select(Event).where(Event.id.in_(mine))
+        return resources.digest_page(project_readable, project_id, versions, stmt, Event, args["limit"],
+                                     args["after"])
+
+
+@blp.route("/events/<event_id>")
+class EventItem(MethodView):
+    @blp.response(200, EventSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, event_id):
+        """Get an event."""
+        event = resources.read_item(Event, access.readable, id=event_id)
+        return event, 200, resources.headers(event)
+
+    @blp.arguments(update_event_schema)
+    @blp.response(200, EventSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the creator, an owner or an admin"},
+                        "409": {"description": "capacity below the seats already booked"}})
+    def patch(self, data, event_id):
+        """Edit an event (its creator, a project owner or an admin)."""
+        event = resources.find_item(Event, access.readable, id=event_id)
+        require_manager(event)
+        resources.check_write(event)
+        if data.get("ends_at", event.ends_at) < data.get("starts_at", event.starts_at):
+            raise ValidationFailed("The request body is not valid.",
+                                   errors={"ends_at": ["Must not be before starts_at."]})
+        if data.get("capacity", event.capacity) < event.booked:
+            raise Conflict(f"{event.booked} seats are booked: capacity cannot go below that.")
+        resources.update(event, data)
+        resources.commit(event)
+        return event, 200, resources.headers(event)
+
+    @blp.response(204)
+    @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the creator, an owner or an admin"}})
+    def delete(self, event_id):
+        """Delete an event and its bookings."""
+        event = resources.find_item(Event, access.readable, id=event_id)
+        require_manager(event)
+        resources.check_write(event)
+        for booking in db.session.scalars(select(Booking).where(Booking.event_id == event_id).order_by(Booking.id)):
+            db.session.delete(booking)
+        db.session.flush()
+        db.session.delete(event)
+        resources.commit(event)
+
+
+@blp.route("/events/<event_id>/decision")
+class Decision(MethodView):
+    @blp.arguments(DecisionSchema)
+    @blp.response(200, EventSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not an owner or an admin"},
+                        "409": {"description": "Already decided"}})
+    def post(self, data, event_id):
+        """Approve or reject a pending event (a project owner or an admin); needs If-Match.
+
+        The creator is notified, and their list shows the decision on its next poll.
+        """
+        event = resources.find_item(Event, access.readable, id=event_id)
+        require_owner(event.project_id)
+        resources.check_write(event)
+        if event.status != "pending":
+            raise Conflict(f"The event is already {event.status}.")
+        event.status = data["decision"]
+        event.decision_reason = data["reason"]
+        event.decided_by = g.principal.id
+        event.decided_at = utcnow()
+        resources.commit(event)
+        return event, 200, resources.headers(event)
+
+
+@blp.route("/events/<event_id>/bookings")
+class Bookings(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, BookingList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, event_id):
+        """List an event's bookings."""
+        event = resources.find_item(Event, access.readable, id=event_id)
+        stmt = select(Booking).where(Booking.event_id == event_id)
+        return resources.scoped_page(project_readable, event.project_id, stmt, Booking, args["limit"],
+                                     args["after"])
+
+    @blp.response(201, BookingSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=BOOK_DOC)
+    def post(self, event_id):
+        """Book a seat for the caller. Under the event's row lock: never past capacity, never twice."""
+        event = resources.lock_item(Event, access.readable, id=event_id)
+        if event.status != "approved":
+            raise Conflict(f"The event is {event.status}: only approved events take bookings.",
+                           problem_type="event-not-approved")
+        if event.ends_at < utcnow():
+            raise Conflict("The event is over.", problem_type="event-over")
+        if db.session.scalar(select(Booking.id).where(Booking.event_id == event_id,
+                                                      Booking.user_id == g.principal.id)):
+            raise Conflict("You have already booked this event.", problem_type="already-booked")
+        if event.booked >= event.capacity:
+            raise Conflict("The event is full.", problem_type="event-full")
+        booking = Booking(project_id=event.project_id, event_id=event_id, user_id=g.principal.id)
+        db.session.add(booking)
+        event.booked += 1
+        resources.commit()
+        return resources.created(booking, f"/bookings/{booking.id}")
+
+
+@blp.route("/bookings/<booking_id>")
+class BookingItem(MethodView):
+    @blp.response(200, BookingSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, booking_id):
+        """Get a booking."""
+        booking = resources.read_item(Booking, access.readable, id=booking_id)
+        return booking, 200, resources.headers(booking)
+
+    @blp.response(204)
+    @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the booker, an owner or an admin"}})
+    def delete(self, booking_id):
+        """Cancel a booking (the booker, a project owner or an admin); the seat is free again."""
+        booking = resources.find_item(Booking, access.readable, id=booking_id)
+        if booking.user_id != g.principal.id and not access.is_owner(booking.project_id):
+            raise Forbidden("Only the booker, the project's owners or an admin may cancel a booking.")
+        resources.check_write(booking)
+        event = resources.lock_item(Event, id=booking.event_id)
+        event.booked -= 1
+        db.session.delete(booking)
+        resources.commit(booking)

@@ -1,0 +1,161 @@
+"""Routes of threads and messages; posting a message is a change in the feed (and a notification)."""
+from flask import g
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ..auth import access
+from ..boards.models import project_part
+from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..extensions import db
+from ..sync import resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.problems import Forbidden
+from ..sync.versioned import represent, utcnow
+from .models import Message, Thread
+from .schemas import (
+    MessageList,
+    MessageSchema,
+    ThreadList,
+    ThreadSchema,
+    message_schema,
+    thread_schema,
+    update_thread_schema,
+)
+
+blp = Blueprint("messages", __name__, description="Threads between project members, and their messages.")
+
+represent("thread", thread_schema.dump)
+represent("message", message_schema.dump)
+
+FORBIDDEN_DOC = {"403": {"description": "Not the author, an owner or an admin"}}
+
+
+def require_author(user_id, project_id, what):
+    if user_id != g.principal.id and not access.is_owner(project_id):
+        raise Forbidden(f"Only the {what}, the project's owners or an admin may do this.")
+
+
+@project_part
+def _delete_project_messages(project_id):
+    for model in (Message, Thread):
+        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
+            db.session.delete(obj)
+        db.session.flush()
+
+
+@blp.route("/projects/<project_id>/threads")
+class Threads(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ThreadList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """List a project's threads."""
+        stmt = select(Thread).where(Thread.project_id == project_id)
+        return resources.scoped_page(project_readable, project_id, stmt, Thread, args["limit"], args["after"])
+
+    @blp.arguments(ThreadSchema)
+    @blp.response(201, ThreadSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, project_id):
+        """Start a thread."""
+        require_project(project_id)
+        thread = Thread(project_id=project_id, created_by=g.principal.id, message_count=0, **data)
+        db.session.add(thread)
+        resources.commit()
+        return resources.created(thread, f"/threads/{thread.id}")
+
+
+@blp.route("/threads/<thread_id>")
+class ThreadItem(MethodView):
+    @blp.response(200, ThreadSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, thread_id):
+        """Get a thread."""
+        thread = resources.read_item(Thread, access.readable, id=thread_id)
+        return thread, 200, resources.headers(thread)
+
+    @blp.arguments(update_thread_schema)
+    @blp.response(200, ThreadSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
+    def patch(self, data, thread_id):
+        """Rename a thread (its creator, a project owner or an admin)."""
+        thread = resources.find_item(Thread, access.readable, id=thread_id)
+        require_author(thread.created_by, thread.project_id, "thread's creator")
+        resources.check_write(thread)
+        resources.update(thread, data)
+        resources.commit(thread)
+        return thread, 200, resources.headers(thread)
+
+    @blp.response(204)
+    @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
+    def delete(self, thread_id):
+        """Delete a thread and its messages (its creator, a project owner or an admin)."""
+        thread = resources.find_item(Thread, access.readable, id=thread_id)
+        require_author(thread.created_by, thread.project_id, "thread's creator")
+        resources.check_write(thread)
+        for message in db.session.scalars(select(Message).where(Message.thread_id == thread_id).order_by(Message.id)):
+            db.session.delete(message)
+        db.session.flush()
+        db.session.delete(thread)
+        resources.commit(thread)
+
+
+@blp.route("/threads/<thread_id>/messages")
+class Messages(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, MessageList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, thread_id):
+        """List a thread's messages, oldest id first."""
+        thread = resources.find_item(Thread, access.readable, id=thread_id)
+        stmt = select(Message).where(Message.thread_id == thread_id)
+        return resources.scoped_page(project_readable, thread.project_id, stmt, Message, args["limit"],
+                                     args["after"])
+
+    @blp.arguments(MessageSchema)
+    @blp.response(201, MessageSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={"404": {"description": "Missing or not readable"}})
+    def post(self, data, thread_id):
+        """Post a message; the thread's other participants are notified."""
+        thread = resources.lock_item(Thread, access.readable, id=thread_id)
+        message = Message(project_id=thread.project_id, thread_id=thread_id, author_id=g.principal.id, **data)
+        db.session.add(message)
+        thread.message_count += 1
+        thread.last_message_at = utcnow()
+        resources.commit()
+        return resources.created(message, f"/messages/{message.id}")
+
+
+@blp.route("/messages/<message_id>")
+class MessageItem(MethodView):
+    @blp.response(200, MessageSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, message_id):
+        """Get a message."""
+        message = resources.read_item(Message, access.readable, id=message_id)
+        return message, 200, resources.headers(message)
+
+    @blp.arguments(MessageSchema(partial=True))
+    @blp.response(200, MessageSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the author"}})
+    def patch(self, data, message_id):
+        """Edit a message (its author only)."""
+        message = resources.find_item(Message, access.readable, id=message_id)
+        if message.author_id != g.principal.id:
+            raise Forbidden("Only its author may edit a message.")
+        resources.check_write(message)
+        resources.update(message, data)
+        resources.commit(message)
+        return message, 200, resources.headers(message)
+
+    @blp.response(204)
+    @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
+    def delete(self, message_id):
+        """Delete a message (its author, a project owner or an admin)."""
+        message = resources.find_item(Message, access.readable, id=message_id)
+        require_author(message.author_id, message.project_id, "author")
+        resources.check_write(message)
+        thread = resources.lock_item(Thread, id=message.thread_id)
+        thread.message_count -= 1
+        db.session.delete(message)
+        resources.commit(message)

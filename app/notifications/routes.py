@@ -1,0 +1,119 @@
+"""Routes of notifications: the caller's own only; marking read moves the unread count in the same commit."""
+from flask import g
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ..auth import access
+from ..boards.models import project_part
+from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..extensions import db
+from ..sync import conditional, resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
+from ..sync.problems import NotFound
+from ..sync.versioned import represent, utcnow, version_tag
+from . import derive  # noqa: F401  (registers the deriver)
+from .models import Notification, UnreadCount
+from .schemas import (
+    MarkSchema,
+    NotificationList,
+    NotificationListArgs,
+    NotificationSchema,
+    UnreadCountSchema,
+    notification_schema,
+    unread_count_schema,
+)
+
+blp = Blueprint("notifications", __name__, description="The caller's notifications and unread count.")
+
+represent("notification", notification_schema.dump)
+represent("unread_count", unread_count_schema.dump)
+
+
+@project_part
+def _delete_project_notifications(project_id):
+    for model in (Notification, UnreadCount):
+        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
+            db.session.delete(obj)
+        db.session.flush()
+
+
+def _mark(notification, read):
+    if read and notification.read_at is None:
+        notification.read_at = utcnow()
+    elif not read:
+        notification.read_at = None
+
+
+@blp.route("/projects/<project_id>/notifications")
+class Notifications(MethodView):
+    @blp.arguments(NotificationListArgs, location="query")
+    @blp.response(200, NotificationList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """The caller's notifications in the project, tagged by the caller's private watermark."""
+        stmt = select(Notification).where(Notification.project_id == project_id,
+                                          Notification.user_id == g.principal.id)
+        if args["unread"] is not None:
+            stmt = stmt.where(Notification.read_at.is_(None) if args["unread"] else Notification.read_at.is_not(None))
+        return resources.scoped_page(project_readable, project_id, stmt, Notification, args["limit"],
+                                     args["after"], audience=g.principal.id)
+
+
+@blp.route("/projects/<project_id>/notifications/unread-count")
+class Unread(MethodView):
+    @blp.response(200, UnreadCountSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, project_id):
+        """The caller's unread count: a badge polls it with If-None-Match.
+
+        Before the caller's first notification (e.g. an admin who is not a
+        member) it is 0 at version 0.
+        """
+        try:
+            counter = resources.read_item(UnreadCount, access.readable, project_id=project_id,
+                                          user_id=g.principal.id)
+        except NotFound:
+            require_project(project_id)
+            conditional.check_read(version_tag(0))
+            return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
+                    {"ETag": version_tag(0)})
+        return counter, 200, resources.headers(counter)
+
+
+@blp.route("/projects/<project_id>/notifications/mark-all-read")
+class MarkAllRead(MethodView):
+    @blp.response(200, UnreadCountSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def post(self, project_id):
+        """Mark every notification read; If-Match is the unread count's ETag, so nothing unseen is marked read.
+
+        Answers with the (new) unread count.
+        """
+        counter = resources.find_item(UnreadCount, access.readable, project_id=project_id, user_id=g.principal.id)
+        resources.check_write(counter)
+        for n in db.session.scalars(select(Notification).where(
+                Notification.project_id == project_id, Notification.user_id == g.principal.id,
+                Notification.read_at.is_(None)).order_by(Notification.id)):
+            _mark(n, True)
+        resources.commit(counter)
+        return counter, 200, resources.headers(counter)
+
+
+@blp.route("/notifications/<notification_id>")
+class NotificationItem(MethodView):
+    @blp.response(200, NotificationSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, notification_id):
+        """Get one of the caller's notifications (anyone else's is 404, an admin's too)."""
+        n = resources.read_item(Notification, access.readable, id=notification_id, user_id=g.principal.id)
+        return n, 200, resources.headers(n)
+
+    @blp.arguments(MarkSchema)
+    @blp.response(200, NotificationSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, notification_id):
+        """Mark a notification read (or unread again)."""
+        n = resources.write_item(Notification, access.readable, id=notification_id, user_id=g.principal.id)
+        _mark(n, data["read"])
+        resources.commit(n)
+        return n, 200, resources.headers(n)

@@ -1,0 +1,89 @@
+"""The deriver: from-scratch recomputation of progress and summaries, under the summary's row lock."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..auth.models import Membership
+from ..boards.models import Project, Status, Task
+from ..sync.changelog import derive
+from .models import Progress, Summary
+
+INPUTS = frozenset({"project", "member", "status", "task"})
+
+
+def streak(days):
+    """Length of the run of consecutive days ending at the latest of `days` (a set of dates)."""
+    if not days:
+        return 0
+    day, n = max(days), 0
+    while day in days:
+        n, day = n + 1, day - timedelta(days=1)
+    return n
+
+
+def compute(session, project_id):
+    """What the summary and each member's progress should be, from the tasks and statuses alone.
+
+    Returns (summary fields, {user_id: progress fields}).
+    """
+    statuses = session.execute(select(Status.id, Status.done).where(Status.project_id == project_id)).all()
+    done = {sid for sid, is_done in statuses if is_done}
+    by_status = {sid: 0 for sid, _ in statuses}
+    people = {uid: {"points": 0, "completed_tasks": 0, "days": set()} for uid in session.scalars(
+        select(Membership.user_id).where(Membership.project_id == project_id))}
+    rows = session.execute(select(Task.status_id, Task.assignee_id, Task.points, Task.completed_at)
+                           .where(Task.project_id == project_id))
+    for status_id, assignee, points, completed_at in rows:
+        by_status[status_id] = by_status.get(status_id, 0) + 1
+        if status_id in done and assignee is not None:
+            p = people.setdefault(assignee, {"points": 0, "completed_tasks": 0, "days": set()})
+            p["points"] += points or 0
+            p["completed_tasks"] += 1
+            if completed_at is not None:
+                p["days"].add(completed_at.date())
+    total = sum(by_status.values())
+    tasks_done = sum(n for sid, n in by_status.items() if sid in done)
+    summary = {"tasks_total": total, "tasks_done": tasks_done,
+               "completion": round(100.0 * tasks_done / total, 1) if total else 0.0, "by_status": by_status}
+    progress = {uid: {"points": p["points"], "completed_tasks": p["completed_tasks"],
+                      "streak_days": streak(p["days"]), "last_completed_on": max(p["days"], default=None)}
+                for uid, p in people.items()}
+    return summary, progress
+
+
+def _assign(obj, values):
+    """Set only what differs, so an unchanged row keeps its version and makes no change."""
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+
+
+def _locked(session, stmt):
+    return session.scalars(stmt.with_for_update().execution_options(populate_existing=True))
+
+
+def refresh(session, project_id):
+    """Bring one project's summary and progress rows up to date (creating them if missing)."""
+    # The summary's row lock serialises the derivation per project: the counts
+    # below are read after it is granted, so they include every committed move.
+    summary = _locked(session, select(Summary).where(Summary.project_id == project_id)).first()
+    if summary is None:
+        summary = Summary(project_id=project_id)
+        session.add(summary)
+    wanted, progress = compute(session, project_id)
+    _assign(summary, wanted)
+    current = {p.user_id: p for p in session.scalars(select(Progress).where(Progress.project_id == project_id))}
+    for user_id, values in progress.items():
+        row = current.get(user_id)
+        if row is None:
+            session.add(Progress(project_id=project_id, user_id=user_id, **values))
+        else:
+            _assign(row, values)
+
+
+@derive
+def on_change(session, records):
+    projects = {r["project_id"] for r in records if r["type"] in INPUTS and r["project_id"]}
+    for project_id in sorted(projects):
+        if session.scalar(select(func.count()).select_from(Project).where(Project.id == project_id)):
+            refresh(session, project_id)

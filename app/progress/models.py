@@ -1,0 +1,32 @@
+"""Progress (per user and project) and Summary (per project): derived, versioned, in the feed."""
+from datetime import date
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..sync.versioned import Versioned
+
+
+class Progress(Versioned, db.Model):
+    __tablename__ = "progress"
+    __change_type__ = "progress"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    completed_tasks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    streak_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_completed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_progress_project_user"),)
+
+
+class Summary(Versioned, db.Model):
+    __tablename__ = "summaries"
+    __change_type__ = "summary"
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, unique=True)
+    tasks_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    tasks_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    completion: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    # {status_id: number of tasks}, every status of the project included.
+    by_status: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)

@@ -1,0 +1,58 @@
+"""Routes of the derived resources: read-only, conditional, in the feed."""
+from flask.views import MethodView
+from sqlalchemy import select
+
+from ..auth import access
+from ..boards.models import project_part
+from ..boards.routes import READ_DOC, project_readable
+from ..extensions import db
+from ..sync import resources
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.versioned import represent
+from . import derive  # noqa: F401  (registers the deriver)
+from .models import Progress, Summary
+from .schemas import ProgressList, ProgressSchema, SummarySchema, progress_schema, summary_schema
+
+blp = Blueprint("progress", __name__, description="Derived progress per member, and a summary per project.")
+
+represent("progress", progress_schema.dump)
+represent("summary", summary_schema.dump)
+
+
+@project_part
+def _delete_project_progress(project_id):
+    for model in (Progress, Summary):
+        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
+            db.session.delete(obj)
+        db.session.flush()
+
+
+@blp.route("/projects/<project_id>/progress")
+class ProgressListView(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ProgressList, headers=LIST_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, args, project_id):
+        """Every member's progress in the project (a leaderboard)."""
+        stmt = select(Progress).where(Progress.project_id == project_id)
+        return resources.scoped_page(project_readable, project_id, stmt, Progress, args["limit"], args["after"])
+
+
+@blp.route("/projects/<project_id>/progress/<user_id>")
+class ProgressItem(MethodView):
+    @blp.response(200, ProgressSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, project_id, user_id):
+        """One member's progress: points, completed tasks, streak."""
+        row = resources.read_item(Progress, access.readable, project_id=project_id, user_id=user_id)
+        return row, 200, resources.headers(row)
+
+
+@blp.route("/projects/<project_id>/summary")
+class SummaryItem(MethodView):
+    @blp.response(200, SummarySchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=READ_DOC)
+    def get(self, project_id):
+        """The project's summary: tasks per status and completion percentage."""
+        row = resources.read_item(Summary, access.readable, project_id=project_id)
+        return row, 200, resources.headers(row)
