@@ -44,6 +44,12 @@ def _mark(notification, read):
         notification.read_at = None
 
 
+def _no_counter(project_id):
+    """The count of a caller who never had a notification here: 0, at version 0."""
+    return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
+            {"ETag": version_tag(0)})
+
+
 @blp.route("/projects/<project_id>/notifications")
 class Notifications(MethodView):
     @blp.arguments(NotificationListArgs, location="query")
@@ -75,8 +81,7 @@ class Unread(MethodView):
         except NotFound:
             require_project(project_id)
             conditional.check_read(version_tag(0))
-            return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
-                    {"ETag": version_tag(0)})
+            return _no_counter(project_id)
         return counter, 200, resources.headers(counter)
 
 
@@ -89,7 +94,13 @@ class MarkAllRead(MethodView):
 
         Answers with the (new) unread count.
         """
-        counter = resources.find_item(UnreadCount, access.readable, project_id=project_id, user_id=g.principal.id)
+        try:
+            counter = resources.find_item(UnreadCount, access.readable, project_id=project_id,
+                                          user_id=g.principal.id)
+        except NotFound:
+            require_project(project_id)
+            conditional.check_write(version_tag(0))
+            return _no_counter(project_id)
         resources.check_write(counter)
         for n in db.session.scalars(select(Notification).where(
                 Notification.project_id == project_id, Notification.user_id == g.principal.id,
