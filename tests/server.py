@@ -40,6 +40,18 @@ class Server:
         """A new user's token, as `flask users create` prints it (last line)."""
         return self.flask("users", "create", name, *(["--admin"] if admin else [])).strip().splitlines()[-1]
 
+    def users(self, names):
+        """Many users at once (one process): {name: token}, each made by `flask users create`."""
+        script = ("import sys\nfrom app import create_app\nr = create_app().test_cli_runner()\n"
+                  "for n in sys.argv[1:]:\n"
+                  "    out = r.invoke(args=['users', 'create', n])\n"
+                  "    assert out.exit_code == 0, out.output\n"
+                  "    print(n, out.stdout.strip().splitlines()[-1])\n")
+        out = subprocess.run([sys.executable, "-c", script, *names], cwd=ROOT, env=self.env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.strip())
+
     def start(self):
         self.flask("db", "upgrade")
         log = open(self.log_path or os.devnull, "ab")
@@ -122,3 +134,17 @@ class Client:
 
     def patch(self, path, body=None, **kw):
         return self.request("PATCH", path, body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def edit(self, path, body):
+        """PATCH with the ETag a GET just gave; returns the PATCH's response."""
+        return self.patch(path, body, headers={"If-Match": self.get(path).header("ETag")})
+
+    def poll(self, path, etag):
+        """A conditional GET, as a polling client makes it."""
+        return self.get(path, headers={"If-None-Match": etag} if etag else None)

@@ -3,7 +3,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from .changelog import Change, FeedScope, FeedState
-from .versioned import MODELS, utcnow
+from .versioned import MODELS, private_key, utcnow
 
 
 def compact(retention, batch=5000, progress=None):
@@ -88,9 +88,11 @@ def verify():
                         f"at position {row.position}")
 
     marks = dict(db.session.execute(select(FeedScope.key, FeedScope.position)).all())
-    for scope, top in db.session.execute(
-        select(c.project_id, func.max(c.position)).where(c.project_id.is_not(None)).group_by(c.project_id)
+    for project_id, audience, top in db.session.execute(
+        select(c.project_id, c.audience, func.max(c.position)).where(c.project_id.is_not(None))
+        .group_by(c.project_id, c.audience)
     ):
+        scope = project_id if audience is None else private_key(project_id, audience)
         if marks.get(scope) != top:
             problems.append(f"scope {scope}: watermark {marks.get(scope)} but newest change {top}")
     return problems

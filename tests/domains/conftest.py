@@ -39,6 +39,6 @@ def world(alice, bob, board):
     approve(alice, open_event["id"])
     notes = bob.get(f"/projects/{pid}/notifications").json["items"]
     assert notes, "bob's approval notified him"
-    return {**board, "event": event, "pending": pending, "open": open_event, "booking": booking, "thread": thread, "message": message,
-            "customer": customer, "notification": notes[0], "bob_id": bob.me()["id"],
-            "alice_id": alice.me()["id"]}
+    return {**board, "event": event, "pending": pending, "open": open_event, "booking": booking,
+            "thread": thread, "message": message, "customer": customer, "notification": notes[0],
+            "bob_id": bob.me()["id"], "alice_id": alice.me()["id"]}

@@ -1,6 +1,6 @@
 """Threads and messages; notifications made by the server; the unread count as a versioned resource."""
-from .conftest import approve, event_body
 from ..support import problem
+from .conftest import approve, event_body
 
 
 def test_posting_a_message_is_a_change_and_moves_the_thread(alice, bob, board):

@@ -9,7 +9,6 @@ from app.sync.changelog import FeedState
 
 from ..support import problem
 
-
 # The kanban's own types: their sequences are what these tests pin down. Derived
 # resources (summary, progress, unread counts) are tested in tests/domains.
 CORE = "project,member,status,task"
