@@ -267,8 +267,9 @@ def validate_task_refs(project_id, data):
 
 
 def track_completion(task):
-    """Entering a done status stamps completed_at; leaving it clears it."""
-    done = db.session.scalar(select(Status.done).where(Status.id == task.status_id))
+    """Entering a done status stamps completed_at; leaving it clears it (in the same UPDATE)."""
+    with db.session.no_autoflush:
+        done = db.session.scalar(select(Status.done).where(Status.id == task.status_id))
     if done and task.completed_at is None:
         task.completed_at = utcnow()
     elif not done:

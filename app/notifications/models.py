@@ -28,6 +28,7 @@ class Notification(Versioned, db.Model):
 class UnreadCount(Versioned, db.Model):
     __tablename__ = "unread_counts"
     __change_type__ = "unread_count"
+    __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     __audience_attr__ = "user_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -11,6 +11,7 @@ from ..sync.versioned import Versioned
 class Progress(Versioned, db.Model):
     __tablename__ = "progress"
     __change_type__ = "progress"
+    __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
     points: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -24,6 +25,7 @@ class Progress(Versioned, db.Model):
 class Summary(Versioned, db.Model):
     __tablename__ = "summaries"
     __change_type__ = "summary"
+    __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, unique=True)
     tasks_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     tasks_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

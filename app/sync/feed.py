@@ -106,6 +106,11 @@ def can_follow(principal, scope, since):
     return db.session.execute(select(cond)).scalar()
 
 
+def quiet_types():
+    """Types delivered only when asked for by name (see Versioned.__feed_default__)."""
+    return sorted(name for name, model in MODELS.items() if not model.__feed_default__)
+
+
 @dataclass
 class Query:
     since: str | None = None
@@ -156,6 +161,8 @@ def read(principal, query):
             stmt = stmt.where(c.project_id == query.project)
         if query.types:
             stmt = stmt.where(c.type.in_(query.types))
+        elif quiet_types():
+            stmt = stmt.where(c.type.not_in(quiet_types()))
         rows = db.session.execute(stmt.order_by(c.position).limit(query.limit + 1)).all()
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]

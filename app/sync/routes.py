@@ -19,7 +19,9 @@ class ChangesArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "1..1000"})
     project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
-    types = fields.String(load_default=None, metadata={"description": "comma list of change types"})
+    types = fields.String(load_default=None, metadata={
+        "description": "comma list of change types; without it, every type but the bookkeeping ones "
+                       "(progress, summary, unread_count), which come only when named"})
     include = fields.String(load_default=None, metadata={"description": "`resource` embeds current representations"})
 
     @validates("since")

@@ -36,6 +36,9 @@ class Versioned:
     #: Set to a column holding a principal id to make the rows private to that
     #: principal: their changes reach only them, and move only their private watermark.
     __audience_attr__: ClassVar[str | None] = None
+    #: False for bookkeeping kept by derivers (counters, aggregates): the feed then
+    #: delivers their changes only to a client that names the type in `types`.
+    __feed_default__: ClassVar[bool] = True
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -106,7 +106,7 @@ def test_seed_002_completing_a_task_updates_progress_and_summary_in_the_feed(peo
     p1, s1 = partner.poll(progress, p0.header("ETag")), owner.poll(summary, s0.header("ETag"))
     assert p1.status == 200 and p1.json()["points"] == 100 and p1.json()["completed_tasks"] == 1
     assert s1.status == 200 and s1.json()["completion"] == 100.0 and s1.json()["tasks_done"] == 1
-    changes, _ = changes_since(owner, cursor, project=project, include="resource")
+    changes, _ = changes_since(owner, cursor, project=project, include="resource", types="task,progress,summary")
     derived = {c["type"]: c for c in changes if c["type"] in ("progress", "summary")}
     assert derived["progress"]["resource"]["points"] == 100
     assert derived["summary"]["resource"]["completion"] == 100.0

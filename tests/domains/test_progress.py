@@ -36,9 +36,10 @@ def test_completing_a_task_awards_points_and_moving_it_out_takes_them_back(alice
     assert summary["tasks_total"] == 2 and summary["tasks_done"] == 1 and summary["completion"] == 50.0
     assert summary["by_status"] == {board["todo"]["id"]: 1, board["done"]["id"]: 1}
     # all three changes in the feed, from one commit (one `at`)
-    changes, _ = bob.follow(since)
+    changes, _ = bob.follow(since, types="task,progress,summary")
     by_type = {c["type"]: c for c in changes}
     assert set(by_type) == {"task", "progress", "summary"}
+    assert [c["type"] for c in bob.follow(since)[0]] == ["task"]  # bookkeeping only when named
     assert len({c["at"] for c in changes}) == 1
     assert by_type["progress"]["fields"] and "points" in by_type["progress"]["fields"]
     # moving it out takes the points back

@@ -9,21 +9,17 @@ from app.sync.changelog import FeedState
 
 from ..support import problem
 
-# The kanban's own types: their sequences are what these tests pin down. Derived
-# resources (summary, progress, unread counts) are tested in tests/domains.
-CORE = "project,member,status,task"
-
 
 def new_task(api, board, title="t"):
     return api.created(f"/projects/{board['pid']}/tasks", {"title": title, "status_id": board["todo"]["id"]})
 
 
 def test_create_update_delete_with_fields_and_tombstone(alice, board):
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     t = new_task(alice, board)
     alice.edit(f"/tasks/{t['id']}", {"status_id": board["done"]["id"], "position": 3})
     alice.remove(f"/tasks/{t['id']}")
-    changes, _ = alice.follow(since, types=CORE)
+    changes, _ = alice.follow(since)
     assert [(c["op"], c["version"]) for c in changes] == [("create", 1), ("update", 2), ("delete", 3)]
     assert sorted(changes[1]["fields"]) == ["position", "status_id"]
     for c in changes:
@@ -32,32 +28,32 @@ def test_create_update_delete_with_fields_and_tombstone(alice, board):
 
 
 def test_since_omitted_starts_at_the_oldest_retained_change(alice, board):
-    changes, _ = alice.follow(None, types=CORE)
+    changes, _ = alice.follow(None)
     assert [c["type"] for c in changes[:2]] == ["project", "member"]
     assert {c["type"] for c in changes} == {"project", "member", "status", "task"}
 
 
 def test_since_now_returns_the_head(alice, board):
-    page = alice.feed("now", types=CORE)
+    page = alice.feed("now")
     assert page["changes"] == [] and page["has_more"] is False
     new_task(alice, board)
-    assert len(alice.feed(page["next"], types=CORE)["changes"]) == 1
+    assert len(alice.feed(page["next"])["changes"]) == 1
 
 
 def test_each_change_cursor_resumes_after_it(alice, board):
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     made = [new_task(alice, board, f"t{i}")["id"] for i in range(3)]
-    changes, _ = alice.follow(since, types=CORE)
-    rest, _ = alice.follow(changes[0]["cursor"], types=CORE)
+    changes, _ = alice.follow(since)
+    rest, _ = alice.follow(changes[0]["cursor"])
     assert [c["id"] for c in rest] == made[1:]
 
 
 def test_paging_and_has_more(alice, board):
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     made = [new_task(alice, board, f"t{i}")["id"] for i in range(5)]
-    first = alice.feed(since, limit=2, types=CORE)
+    first = alice.feed(since, limit=2)
     assert first["has_more"] is True and len(first["changes"]) == 2
-    changes, _ = alice.follow(since, limit=2, types=CORE)
+    changes, _ = alice.follow(since, limit=2)
     assert [c["id"] for c in changes] == made
 
 
@@ -69,20 +65,20 @@ def test_bad_parameters_are_400(alice, query):
 
 
 def test_cursor_beyond_head_or_from_another_database_is_400(app, alice, board):
-    head = alice.feed("now", types=CORE)["next"]
+    head = alice.feed("now")["next"]
     epoch, pos = head.split(".")
     problem(alice.get("/changes?since=" + cursors.encode(epoch, int(pos, 36) + 5)), 400)
     problem(alice.get("/changes?since=" + cursors.encode("deadbeef", 1)), 400)
 
 
 def test_cursor_is_url_safe_and_opaque(alice, board):
-    c = alice.feed("now", types=CORE)["next"]
+    c = alice.feed("now")["next"]
     assert urllib.parse.quote(c, safe="") == c.replace("~", "%7E") or all(ch.isalnum() or ch in "-_.~" for ch in c)
     assert all(ch.isalnum() or ch in "-_.~" for ch in c)
 
 
 def test_expired_cursor_is_410_cursor_expired(app, alice, board):
-    since = alice.feed(None, types=CORE)["changes"][0]["cursor"]
+    since = alice.feed(None)["changes"][0]["cursor"]
     with app.app_context():
         state = db.session.get(FeedState, 1)
         state.horizon = state.head  # as if compacted
@@ -92,7 +88,7 @@ def test_expired_cursor_is_410_cursor_expired(app, alice, board):
 
 
 def test_repeated_poll_is_304_until_something_visible_changes(alice, bob, board):
-    url = "/changes?types=" + CORE + "&since=" + alice.feed("now")["next"]
+    url = "/changes?since=" + alice.feed("now")["next"]
     first = alice.get(url)
     etag = first.headers["ETag"]
     assert first.headers["Poll-Interval"]
@@ -108,11 +104,11 @@ def test_repeated_poll_is_304_until_something_visible_changes(alice, bob, board)
 
 def test_filters_project_and_types(alice, board):
     other = alice.make_board("other")
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     new_task(alice, board)
     new_task(alice, other)
     alice.created(f"/projects/{board['pid']}/statuses", {"name": "Later"})
-    mine, _ = alice.follow(since, project=board["pid"], types=CORE)
+    mine, _ = alice.follow(since, project=board["pid"])
     assert {c["project_id"] for c in mine} == {board["pid"]} and len(mine) == 2
     tasks, _ = alice.follow(since, types="task")
     assert [c["type"] for c in tasks] == ["task", "task"]
@@ -126,41 +122,41 @@ def test_project_filter_on_unreadable_project_is_404(alice, bob, board):
 
 
 def test_include_resource_embeds_current_or_null(alice, board):
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     t = new_task(alice, board)
     alice.edit(f"/tasks/{t['id']}", {"title": "renamed"})
     gone = new_task(alice, board, "gone")
     alice.remove(f"/tasks/{gone['id']}")
-    changes = alice.feed(since, include="resource", types=CORE)["changes"]
+    changes = alice.feed(since, include="resource")["changes"]
     assert changes[0]["resource"]["title"] == "renamed"  # current, not historical
     assert changes[0]["resource"]["version"] == 2
     assert changes[-1]["op"] == "delete" and changes[-1]["resource"] is None
-    assert "resource" not in alice.feed(since, types=CORE)["changes"][0]
+    assert "resource" not in alice.feed(since)["changes"][0]
 
 
 def test_other_tenants_changes_never_appear(alice, bob, board):
-    since = bob.feed("now", types=CORE)["next"]
+    since = bob.feed("now")["next"]
     new_task(alice, board, "secret")
-    changes, _ = bob.follow(since, types=CORE)
+    changes, _ = bob.follow(since)
     assert changes == []
 
 
 def test_admin_sees_every_project(alice, admin, board):
-    since = admin.feed("now", types=CORE)["next"]
+    since = admin.feed("now")["next"]
     new_task(alice, board)
-    changes, _ = admin.follow(since, types=CORE)
+    changes, _ = admin.follow(since)
     assert [c["type"] for c in changes] == ["task"]
 
 
 def test_visibility_follows_membership_over_time(alice, bob, board):
-    start = bob.feed("now", types=CORE)["next"]
+    start = bob.feed("now")["next"]
     new_task(alice, board, "before bob")  # not visible: bob was no member then
     alice.add_member(board["pid"], bob)
     new_task(alice, board, "while member")
     member_path = f"/projects/{board['pid']}/members/{bob.me()['id']}"
     alice.remove(member_path)
     new_task(alice, board, "after removal")
-    changes, _ = bob.follow(start, types=CORE)
+    changes, _ = bob.follow(start)
     assert [(c["type"], c["op"]) for c in changes] == [("member", "create"), ("task", "create"), ("member", "delete")]
     # nor can he follow the project's feed any longer
     problem(bob.get(f"/changes?since={changes[-1]['cursor']}&project={board['pid']}"), 404)
@@ -168,31 +164,31 @@ def test_visibility_follows_membership_over_time(alice, bob, board):
 
 def test_a_deleted_projects_tombstones_reach_its_members(alice, bob, board):
     alice.add_member(board["pid"], bob)
-    since = bob.feed("now", types=CORE)["next"]
+    since = bob.feed("now")["next"]
     alice.remove(f"/projects/{board['pid']}")
-    changes, _ = bob.follow(since, types=CORE)
+    changes, _ = bob.follow(since)
     kinds = [(c["type"], c["op"]) for c in changes]
     assert ("task", "delete") in kinds and ("project", "delete") in kinds
     assert kinds.count(("status", "delete")) == 2 and kinds.count(("member", "delete")) == 2
     assert kinds.index(("task", "delete")) < kinds.index(("status", "delete")) < kinds.index(("project", "delete"))
     # the project-filtered feed also delivers them, from a cursor before the deletion
-    filtered, _ = bob.follow(since, project=board["pid"], types=CORE)
+    filtered, _ = bob.follow(since, project=board["pid"])
     assert len(filtered) == len(changes)
 
 
 def test_list_then_follow_misses_nothing_and_repeats_nothing(alice, board):
     listing = alice.get(f"/projects/{board['pid']}/tasks").json
     t = new_task(alice, board, "after list")
-    changes, _ = alice.follow(listing["cursor"], project=board["pid"], types=CORE)
+    changes, _ = alice.follow(listing["cursor"], project=board["pid"])
     assert [c["id"] for c in changes] == [t["id"]]
-    changes, _ = alice.follow(listing["cursor"], types=CORE)
+    changes, _ = alice.follow(listing["cursor"])
     assert [c["id"] for c in changes] == [t["id"]]
 
 
 def test_next_skips_invisible_changes_without_losing_visible_ones(alice, bob, board):
-    since = alice.feed("now", types=CORE)["next"]
+    since = alice.feed("now")["next"]
     bob.make_board("noise")
-    page = alice.feed(since, types=CORE)
+    page = alice.feed(since)
     assert page["changes"] == []
     t = new_task(alice, board)
-    assert [c["id"] for c in alice.feed(page["next"], types=CORE)["changes"]] == [t["id"]]
+    assert [c["id"] for c in alice.feed(page["next"])["changes"]] == [t["id"]]
