@@ -62,10 +62,16 @@ def test_openapi_describes_every_operation(app, anonymous):
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops
                   if method != "parameters"}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in ("boards", "changes", "auth"):
+        if rule.endpoint.split(".")[0] in ("boards", "changes", "auth", "events", "messages", "notifications",
+                                           "customers", "progress"):
             path = rule.rule.replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented, (path, method)
     task_get = spec["paths"]["/tasks/{task_id}"]["get"]
     assert "ETag" in task_get["responses"]["200"]["headers"] and "304" in task_get["responses"]
     assert spec["paths"]["/tasks/{task_id}"]["patch"]["requestBody"]
+    decision = spec["paths"]["/events/{event_id}/decision"]["post"]
+    assert decision["requestBody"] and "412" in decision["responses"] and "403" in decision["responses"]
+    search = spec["paths"]["/projects/{project_id}/customers"]["get"]
+    assert any(p["name"] == "q" for p in search["parameters"])
+    assert "unread-count" in "".join(spec["paths"])

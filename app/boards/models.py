@@ -42,12 +42,11 @@ class Task(Versioned, db.Model):
     __table_args__ = (Index("ix_tasks_project_id_id", "project_id", "id"),)
 
 
-#: Functions(project_id) that delete a domain's rows of a project (one by one, so each leaves a
-#: tombstone) before the project's own statuses, tasks and memberships go. Domains built on
-#: projects register here; the kanban domain knows nothing of them.
+#: Models whose rows belong to a project, in deletion order (children first). Domains built on
+#: projects register theirs with `project_parts`; the kanban domain knows nothing of them.
 PROJECT_PARTS = []
 
 
-def project_part(fn):
-    PROJECT_PARTS.append(fn)
-    return fn
+def project_parts(*models):
+    """Declare that deleting a project deletes these models' rows of it, in this order, each with a tombstone."""
+    PROJECT_PARTS.extend(models)

@@ -113,12 +113,8 @@ class ProjectItem(MethodView):
         project = resources.find_item(Project, access.readable, id=project_id)
         require_owner(project_id)
         resources.check_write(project)
-        for delete_part in PROJECT_PARTS:
-            delete_part(project_id)
-        for model in (Task, Status, Membership):
-            for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
-                db.session.delete(obj)
-            db.session.flush()  # children go before their parents, also in the log
+        for model in (*PROJECT_PARTS, Task, Status, Membership):
+            resources.delete_each(model, model.project_id == project_id)
         db.session.delete(project)
         resources.commit(project)
 

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from sqlalchemy import or_, select
 
 from ..auth import access
-from ..boards.models import project_part
+from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
 from ..extensions import db
 from ..sync import resources
@@ -30,11 +30,7 @@ def matches(q):
                  (Customer.first_name, Customer.last_name, full_name, Customer.email, Customer.phone)))
 
 
-@project_part
-def _delete_project_customers(project_id):
-    for obj in db.session.scalars(select(Customer).where(Customer.project_id == project_id).order_by(Customer.id)):
-        db.session.delete(obj)
-    db.session.flush()
+project_parts(Customer)
 
 
 @blp.route("/projects/<project_id>/customers")

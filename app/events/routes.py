@@ -4,7 +4,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_part
+from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_owner, require_project
 from ..extensions import db
 from ..sync import resources
@@ -39,12 +39,7 @@ def require_manager(event):
         raise Forbidden("Only the event's creator, the project's owners or an admin may do this.")
 
 
-@project_part
-def _delete_project_events(project_id):
-    for model in (Booking, Event):
-        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
-            db.session.delete(obj)
-        db.session.flush()
+project_parts(Booking, Event)
 
 
 @blp.route("/projects/<project_id>/events")
@@ -133,9 +128,7 @@ class EventItem(MethodView):
         event = resources.find_item(Event, access.readable, id=event_id)
         require_manager(event)
         resources.check_write(event)
-        for booking in db.session.scalars(select(Booking).where(Booking.event_id == event_id).order_by(Booking.id)):
-            db.session.delete(booking)
-        db.session.flush()
+        resources.delete_each(Booking, Booking.event_id == event_id)
         db.session.delete(event)
         resources.commit(event)
 

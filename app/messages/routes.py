@@ -4,7 +4,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_part
+from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
 from ..extensions import db
 from ..sync import resources
@@ -35,12 +35,7 @@ def require_author(user_id, project_id, what):
         raise Forbidden(f"Only the {what}, the project's owners or an admin may do this.")
 
 
-@project_part
-def _delete_project_messages(project_id):
-    for model in (Message, Thread):
-        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
-            db.session.delete(obj)
-        db.session.flush()
+project_parts(Message, Thread)
 
 
 @blp.route("/projects/<project_id>/threads")
@@ -93,9 +88,7 @@ class ThreadItem(MethodView):
         thread = resources.find_item(Thread, access.readable, id=thread_id)
         require_author(thread.created_by, thread.project_id, "thread's creator")
         resources.check_write(thread)
-        for message in db.session.scalars(select(Message).where(Message.thread_id == thread_id).order_by(Message.id)):
-            db.session.delete(message)
-        db.session.flush()
+        resources.delete_each(Message, Message.thread_id == thread_id)
         db.session.delete(thread)
         resources.commit(thread)
 

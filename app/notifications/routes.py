@@ -4,7 +4,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_part
+from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
 from ..extensions import db
 from ..sync import conditional, resources
@@ -29,12 +29,7 @@ represent("notification", notification_schema.dump)
 represent("unread_count", unread_count_schema.dump)
 
 
-@project_part
-def _delete_project_notifications(project_id):
-    for model in (Notification, UnreadCount):
-        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
-            db.session.delete(obj)
-        db.session.flush()
+project_parts(Notification, UnreadCount)
 
 
 def _mark(notification, read):

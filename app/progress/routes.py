@@ -3,9 +3,8 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_part
+from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, project_readable
-from ..extensions import db
 from ..sync import resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.versioned import represent
@@ -19,12 +18,7 @@ represent("progress", progress_schema.dump)
 represent("summary", summary_schema.dump)
 
 
-@project_part
-def _delete_project_progress(project_id):
-    for model in (Progress, Summary):
-        for obj in db.session.scalars(select(model).where(model.project_id == project_id).order_by(model.id)):
-            db.session.delete(obj)
-        db.session.flush()
+project_parts(Progress, Summary)
 
 
 @blp.route("/projects/<project_id>/progress")

@@ -102,6 +102,14 @@ def headers(obj):
     return conditional.validators(obj.etag, obj.updated_at)
 
 
+def delete_each(model, *criteria):
+    """Delete every row of `model` matching `criteria`, one object at a time (so each leaves a
+    tombstone), in id order, and flush: children go before their parents, in the log too."""
+    for obj in db.session.scalars(select(model).where(*criteria).order_by(model.id)):
+        db.session.delete(obj)
+    db.session.flush()
+
+
 def created(obj, location):
     """A 201 with the new item's validators and Location."""
     return obj, 201, {**headers(obj), "Location": location}

@@ -152,3 +152,18 @@ def test_event_changes_are_in_the_feed_with_fields(alice, bob, board):
     changes, _ = alice.follow(since, types="event")
     assert [(c["op"], c["version"]) for c in changes] == [("create", 1), ("update", 2)]
     assert sorted(changes[1]["fields"]) == ["decided_at", "decided_by", "status"]  # no reason given: unchanged
+
+
+def test_deleting_a_project_deletes_every_domains_rows_with_tombstones(world, alice, bob, runner):
+    since = bob.feed("now")["next"]
+    alice.remove(f"/projects/{world['pid']}")
+    changes, _ = bob.follow(since, types="event,booking,thread,message,notification,unread_count,customer,"
+                                         "progress,summary,task,status,member,project")
+    deleted = {(c["type"], c["id"]) for c in changes if c["op"] == "delete"}
+    for kind in ("event", "booking", "thread", "message", "customer", "notification"):
+        assert (kind, world[kind]["id"]) in deleted, kind
+    assert {c["type"] for c in changes} >= {"progress", "summary", "unread_count", "project"}
+    assert changes[-1]["type"] == "project" and all(c["op"] == "delete" for c in changes)
+    problem(bob.get(f"/events/{world['event']['id']}"), 404)
+    r = runner.invoke(args=["changes", "verify"])
+    assert r.exit_code == 0, r.output
