@@ -46,9 +46,14 @@ def main():
         task = None
         for i in range(300):
             task = c.post(f"/projects/{p['id']}/tasks", {"title": f"task {i}", "status_id": s["id"]}).json()
+        for i in range(300):
+            c.post(f"/projects/{p['id']}/customers", {"first_name": f"Customer {i}",
+                                                      "last_name": "Smith" if i % 3 == 0 else "Jones"})
         targets = {}
         for name, path in [("item", f"/tasks/{task['id']}"), ("list (300 items)", f"/projects/{p['id']}/tasks?limit=1000"),
-                           ("feed", "/changes?since=" + c.get("/changes?since=now").json()["next"])]:
+                           ("feed", "/changes?since=" + c.get("/changes?since=now").json()["next"]),
+                           ("search (100 of 300)", f"/projects/{p['id']}/customers?q=smith&limit=1000"),
+                           ("unread-count badge", f"/projects/{p['id']}/notifications/unread-count")]:
             targets[name] = (server.url + path, c.get(path).header("ETag"))
         port = free_port()
         bare = subprocess.Popen([sys.executable, "-m", "gunicorn", "bare:app", "-w", "2", "-k", "sync",
