@@ -48,6 +48,11 @@ def project_readable(project_id):
     return and_(exists().where(Project.id == project_id), access.readable(project_id))
 
 
+def like(text):
+    """An ILIKE pattern (escape character backslash) matching `text` anywhere, its wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def require_project(project_id):
     if not db.session.execute(select(project_readable(project_id))).scalar():
         raise NotFound()
@@ -283,7 +288,7 @@ class Tasks(MethodView):
         if args["status_id"]:
             stmt = stmt.where(Task.status_id == args["status_id"])
         if args["q"]:
-            pattern = "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = like(args["q"])
             stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
         return resources.scoped_page(project_readable, project_id, stmt, Task, args["limit"], args["after"])
 

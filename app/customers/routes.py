@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 
 from ..auth import access
 from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..boards.routes import READ_DOC, WRITE_DOC, like, project_readable, require_project
 from ..extensions import db
 from ..sync import resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
@@ -15,11 +15,6 @@ from .schemas import CustomerList, CustomerListArgs, CustomerSchema, customer_sc
 blp = Blueprint("customers", __name__, description="Customers, with search.")
 
 represent("customer", customer_schema.dump)
-
-
-def like(text):
-    """An ILIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def matches(q):
