@@ -24,15 +24,24 @@ class Lookup:
         self._compiled[dialect.name] = entry
         return entry
 
-    def first(self, **params):
-        """The first row as a tuple (or None); `params` by bind key, callables fill the rest."""
+    def _run(self, params):
         conn = db.session.connection()
         sql, positional, names, binds, processors = self._compiled.get(conn.dialect.name) or self._prepare(
             conn.dialect
         )
         values = [params[binds[n].key] if binds[n].key in params else binds[n].effective_value for n in names]
         args = tuple(values) if positional else dict(zip(names, values, strict=True))
-        row = conn.exec_driver_sql(sql, args).fetchone()
+        return conn.exec_driver_sql(sql, args), processors
+
+    def first(self, **params):
+        """The first row as a tuple (or None); `params` by bind key, callables fill the rest."""
+        result, processors = self._run(params)
+        row = result.fetchone()
         if row is None:
             return None
         return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+    def all(self, **params):
+        """Every row, raw (no result processing: for ids, integers and strings)."""
+        result, _ = self._run(params)
+        return result.fetchall()

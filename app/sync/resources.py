@@ -142,21 +142,20 @@ def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     return page(max(watermark, horizon), epoch, stmt, model, limit, after)
 
 
-def digest_page(rule, scope, versions, stmt, model, limit, after):
-    """A list whose ETag is a digest of the (id, version) pairs `versions` selects.
+def digest_page(rule, scope, versions, build, model, limit, after):
+    """A list whose ETag is a digest of the rows `versions()` returns (ids and versions, in a fixed order).
 
     For searches and personal views: the tag moves only when a row in the
     result changes, enters or leaves it, not on every change in the scope; a
-    304 costs one index-only style query and no serialisation. The tag is weak:
-    the body's cursor may move while the rows stay the same.
+    304 costs one query of ids and versions (best a Lookup) and no
+    serialisation. `build()` makes the page's statement, only for a 200. The
+    tag is weak: the body's cursor may move while the rows stay the same.
     """
     watermark, horizon, epoch = _scope_state(rule, scope, scope)
-    digest = hashlib.blake2b(digest_size=12)
-    for row in db.session.execute(versions):
-        digest.update(("|".join(map(str, row)) + ";").encode())
+    digest = hashlib.blake2b(";".join("|".join(map(str, row)) for row in versions()).encode(), digest_size=12)
     etag = f'W/"s{digest.hexdigest()}"'
     conditional.check_read(etag)
-    body, status, headers = page(max(watermark, horizon), epoch, stmt, model, limit, after, check=False)
+    body, status, headers = page(max(watermark, horizon), epoch, build(), model, limit, after, check=False)
     return body, status, {"ETag": etag}
 
 
