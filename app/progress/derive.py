@@ -1,7 +1,7 @@
 """The deriver: from-scratch recomputation of progress and summaries, under the summary's row lock."""
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 
 from ..auth.models import Membership
 from ..boards.models import Project, Status, Task
@@ -24,25 +24,28 @@ def streak(days):
 def compute(session, project_id):
     """What the summary and each member's progress should be, from the tasks and statuses alone.
 
-    Returns (summary fields, {user_id: progress fields}).
+    Three aggregate queries (tasks per status; per assignee, done tasks and
+    points; per assignee, the distinct days of completion): the database does
+    the counting. Returns (summary fields, {user_id: progress fields}).
     """
     statuses = session.execute(select(Status.id, Status.done).where(Status.project_id == project_id)).all()
-    done = {sid for sid, is_done in statuses if is_done}
+    done = [sid for sid, is_done in statuses if is_done]
     by_status = {sid: 0 for sid, _ in statuses}
+    by_status.update(session.execute(select(Task.status_id, func.count()).where(Task.project_id == project_id)
+                                     .group_by(Task.status_id)).all())
     people = {uid: {"points": 0, "completed_tasks": 0, "days": set()} for uid in session.scalars(
         select(Membership.user_id).where(Membership.project_id == project_id))}
-    rows = session.execute(select(Task.status_id, Task.assignee_id, Task.points, Task.completed_at)
-                           .where(Task.project_id == project_id))
-    for status_id, assignee, points, completed_at in rows:
-        by_status[status_id] = by_status.get(status_id, 0) + 1
-        if status_id in done and assignee is not None:
-            p = people.setdefault(assignee, {"points": 0, "completed_tasks": 0, "days": set()})
-            p["points"] += points or 0
-            p["completed_tasks"] += 1
-            if completed_at is not None:
-                p["days"].add(completed_at.date())
+    completed = (Task.project_id == project_id, Task.status_id.in_(done), Task.assignee_id.is_not(None))
+    for uid, n, points in session.execute(
+            select(Task.assignee_id, func.count(), func.coalesce(func.sum(Task.points), 0))
+            .where(*completed).group_by(Task.assignee_id)):
+        people.setdefault(uid, {"points": 0, "completed_tasks": 0, "days": set()}).update(
+            points=int(points), completed_tasks=n)
+    for uid, day in session.execute(select(Task.assignee_id, func.date(Task.completed_at, type_=Date))
+                                    .where(*completed, Task.completed_at.is_not(None)).distinct()):
+        people[uid]["days"].add(day)
     total = sum(by_status.values())
-    tasks_done = sum(n for sid, n in by_status.items() if sid in done)
+    tasks_done = sum(by_status[sid] for sid in done)
     summary = {"tasks_total": total, "tasks_done": tasks_done,
                "completion": round(100.0 * tasks_done / total, 1) if total else 0.0, "by_status": by_status}
     progress = {uid: {"points": p["points"], "completed_tasks": p["completed_tasks"],
