@@ -3,7 +3,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .auth import tokens
@@ -12,6 +12,7 @@ from .boards.models import Project, Status, Task
 from .config import parse_duration
 from .extensions import db
 from .sync import maintenance
+from .sync.versioned import utcnow
 
 users_cli = AppGroup("users", help="Manage users.")
 changes_cli = AppGroup("changes", help="Maintain the change log.")
@@ -86,6 +87,7 @@ def tokens_revoke(token_or_id):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
 def demo(base_url):
     """On an empty database: a demo admin and a demo board; prints the token and the board's link."""
@@ -101,12 +103,14 @@ def demo(base_url):
     db.session.add(project)
     db.session.flush()
     db.session.add(Membership(project_id=project.id, user_id=admin.id, role="owner"))
-    columns = [Status(project_id=project.id, name=n, position=i) for i, n in enumerate(["Todo", "Doing", "Done"])]
+    columns = [Status(project_id=project.id, name=n, position=i, done=n == "Done")
+               for i, n in enumerate(["Todo", "Doing", "Done"])]
     db.session.add_all(columns)
     db.session.flush()
     for i, (title, col) in enumerate([("Fix homepage", 0), ("Write release notes", 0),
                                       ("Review pull request", 1), ("Set up CI", 2)]):
-        db.session.add(Task(project_id=project.id, status_id=columns[col].id, title=title, position=i, points=3))
+        db.session.add(Task(project_id=project.id, status_id=columns[col].id, title=title, position=i, points=3,
+                            assignee_id=admin.id, completed_at=utcnow() if col == 2 else None))
     db.session.commit()
     click.echo(f"demo admin 'demo' created; board: {base_url}/#token={token}", err=True)
     click.echo(token)

@@ -57,13 +57,12 @@ def recount(session, project_id, user_id):
     counter = session.scalars(
         select(UnreadCount).where(UnreadCount.project_id == project_id, UnreadCount.user_id == user_id)
         .with_for_update().execution_options(populate_existing=True)).first()
-    if counter is None:
-        counter = UnreadCount(project_id=project_id, user_id=user_id, unread=0)
-        session.add(counter)
-    session.flush()
+    session.flush()  # the notifications this transaction added are counted too
     unread = session.scalar(select(func.count()).select_from(Notification).where(
         Notification.project_id == project_id, Notification.user_id == user_id, Notification.read_at.is_(None)))
-    if counter.unread != unread:
+    if counter is None:
+        session.add(UnreadCount(project_id=project_id, user_id=user_id, unread=unread))
+    elif counter.unread != unread:
         counter.unread = unread
 
 

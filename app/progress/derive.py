@@ -70,11 +70,11 @@ def refresh(session, project_id):
     # The summary's row lock serialises the derivation per project: the counts
     # below are read after it is granted, so they include every committed move.
     summary = _locked(session, select(Summary).where(Summary.project_id == project_id)).first()
-    if summary is None:
-        summary = Summary(project_id=project_id)
-        session.add(summary)
     wanted, progress = compute(session, project_id)
-    _assign(summary, wanted)
+    if summary is None:
+        session.add(Summary(project_id=project_id, **wanted))  # created with its values: one change, not two
+    else:
+        _assign(summary, wanted)
     current = {p.user_id: p for p in session.scalars(select(Progress).where(Progress.project_id == project_id))}
     for user_id, values in progress.items():
         row = current.get(user_id)

@@ -2,9 +2,13 @@
 import random
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.boards.models import Task
 from app.extensions import db
 from app.progress.derive import streak
+from app.progress.models import Summary
+from app.sync.changelog import Change
 
 from ..support import problem
 
@@ -167,3 +171,30 @@ def test_derived_resources_never_drift_after_random_moves(alice, bob, make_user,
     # the log agrees with the rows (every derived version step has its change)
     r = runner.invoke(args=["changes", "verify"])
     assert r.exit_code == 0, r.output
+
+
+def test_derived_rows_are_created_with_their_values_in_one_change(app, runner, make_user):
+    """A transaction that creates a derived row logs one `create`, not a create and an update.
+
+    `flask demo` makes a project with tasks, one done, in one transaction: the
+    summary and progress are born with non-zero values there.
+    """
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        rows = db.session.execute(select(Change.type, Change.resource_id, Change.op, Change.version, Change.at)
+                                  .where(Change.type.in_(["summary", "progress", "unread_count"]))).all()
+        demo_at = max(r.at for r in rows)
+        born = [(r.type, r.op, r.version) for r in rows if r.at == demo_at]
+        assert sorted(born) == [("progress", "create", 1), ("summary", "create", 1), ("unread_count", "create", 1)]
+        summary = db.session.scalars(select(Summary).order_by(Summary.created_at.desc())).first()
+        assert (summary.tasks_total, summary.tasks_done, summary.version) == (4, 1, 1)
+    # a counter made on joining, then moved by a notification: one change each
+    alice, bob = make_user("alice"), make_user("bob")
+    board = alice.make_board()
+    alice.add_member(board["pid"], bob)
+    since = bob.feed("now")["next"]
+    alice.created(f"/projects/{board['pid']}/tasks", {"title": "for bob", "status_id": board["todo"]["id"],
+                                                     "assignee_id": bob.me()["id"]})
+    bobs, _ = bob.follow(since, types="unread_count")
+    assert [(c["op"], c["version"]) for c in bobs] == [("update", 2)]
+    assert bob.get(f"/projects/{board['pid']}/notifications/unread-count").json["unread"] == 1

@@ -1,4 +1,5 @@
 """The live board and pollfeed.js in real Chromium against real gunicorn."""
+import re
 import time
 
 import pytest
@@ -141,3 +142,35 @@ def test_410_triggers_a_relist_and_the_page_stays_correct(web, browser):
     # and it keeps following from the re-listed cursor
     c.post(f"/projects/{ids['pid']}/tasks", {"title": "After resync", "status_id": ids["cols"][0]})
     card(page, "After resync").wait_for(timeout=WITHIN)
+
+
+def badge_gets(web, pid, status):
+    """How many unread-count GETs for this project the server answered with `status`."""
+    with open(web.log) as f:
+        return len(re.findall(rf'GET /projects/{pid}/notifications/unread-count HTTP/1.1" {status} ', f.read()))
+
+
+def test_the_badge_revalidates_with_if_none_match_and_marks_read_with_if_match(web, browser):
+    tokens, ids = web.board("umar", "vera")
+    page = web.open(browser.new_context(), tokens["umar"], ids["pid"])
+    vera = Client(web.url, tokens["vera"])
+    umar_id = Client(web.url, tokens["umar"]).get("/me").json()["id"]
+    page.wait_for_selector("#badge[data-unread='0']")
+    # a change that concerns nobody: the badge asks again and is told 304
+    before_304 = badge_gets(web, ids["pid"], 304)
+    assert vera.edit(f"/tasks/{ids['task']}", {"title": "Renamed by vera"}).status == 200
+    card(page, "Renamed by vera").wait_for(timeout=WITHIN)
+    deadline = time.monotonic() + 3
+    while badge_gets(web, ids["pid"], 304) == before_304 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert badge_gets(web, ids["pid"], 304) > before_304
+    assert page.get_attribute("#badge", "data-unread") == "0"
+    # vera assigns umar a task: his badge shows it on the next poll
+    vera.post(f"/projects/{ids['pid']}/tasks", {"title": "For umar", "status_id": ids["cols"][0],
+                                                "assignee_id": umar_id})
+    page.wait_for_selector("#badge[data-unread='1']", timeout=WITHIN)
+    # clicking marks everything read, with the count's version as If-Match
+    page.click("#badge")
+    page.wait_for_selector("#badge[data-unread='0']", timeout=WITHIN)
+    assert Client(web.url, tokens["umar"]).get(f"/projects/{ids['pid']}/notifications/unread-count").json()[
+        "unread"] == 0

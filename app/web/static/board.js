@@ -2,7 +2,7 @@
 import { Pollfeed } from "/static/pollfeed.js";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { token: null, project: null, statuses: new Map(), tasks: new Map(), feed: null };
+const state = { token: null, project: null, statuses: new Map(), tasks: new Map(), feed: null, badge: null };
 
 function say(text) {
   $("#message").textContent = text || "";
@@ -95,9 +95,39 @@ async function openProject(pid) {
   });
   window.pollfeed = state.feed; // for the curious, and for the tests
   state.feed.start();
+  refreshBadge();
 }
 
+// --- the notifications badge: a versioned resource, revalidated with If-None-Match ---------
+
+const badgeUrl = () => `/projects/${state.project}/notifications/unread-count`;
+
+async function refreshBadge() {
+  try {
+    // fetchJSON sends If-None-Match with the tag it holds: a badge with nothing new costs a 304.
+    state.badge = await state.feed.fetchJSON(badgeUrl());
+    $("#unread").textContent = state.badge.unread;
+    $("#badge").dataset.unread = state.badge.unread;
+  } catch (err) {
+    say("Notifications: " + err.message);
+  }
+}
+
+$("#badge").addEventListener("click", async () => {
+  if (!state.badge) return;
+  try {
+    // If-Match is the count this page shows: a notification that arrived unseen is not marked read.
+    await api("POST", `/projects/${state.project}/notifications/mark-all-read`, undefined,
+              `"v${state.badge.version}"`);
+  } catch (err) {
+    say(err.status === 412 ? "New notifications arrived: have a look before marking them read."
+                           : "Not marked read: " + err.message);
+  }
+  refreshBadge();
+});
+
 async function applyChanges(changes) {
+  if (changes.length) refreshBadge();
   for (const c of changes) {
     if (c.type === "project" && c.op === "delete") {
       say("This project was deleted.");
