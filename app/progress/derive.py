@@ -6,6 +6,7 @@ from sqlalchemy import Date, func, select
 from ..auth.models import Membership
 from ..boards.models import Project, Status, Task
 from ..sync.changelog import derive
+from ..sync.resources import locked
 from .models import Progress, Summary
 
 INPUTS = frozenset({"project", "member", "status", "task"})
@@ -44,10 +45,7 @@ def compute(session, project_id):
     for uid, day in session.execute(select(Task.assignee_id, func.date(Task.completed_at, type_=Date))
                                     .where(*completed, Task.completed_at.is_not(None)).distinct()):
         people[uid]["days"].add(day)
-    total = sum(by_status.values())
-    tasks_done = sum(by_status[sid] for sid in done)
-    summary = {"tasks_total": total, "tasks_done": tasks_done,
-               "completion": round(100.0 * tasks_done / total, 1) if total else 0.0, "by_status": by_status}
+    summary = {"by_status": by_status, "tasks_done": sum(by_status[sid] for sid in done)}
     progress = {uid: {"points": p["points"], "completed_tasks": p["completed_tasks"],
                       "streak_days": streak(p["days"]), "last_completed_on": max(p["days"], default=None)}
                 for uid, p in people.items()}
@@ -61,15 +59,11 @@ def _assign(obj, values):
             setattr(obj, key, value)
 
 
-def _locked(session, stmt):
-    return session.scalars(stmt.with_for_update().execution_options(populate_existing=True))
-
-
 def refresh(session, project_id):
     """Bring one project's summary and progress rows up to date (creating them if missing)."""
     # The summary's row lock serialises the derivation per project: the counts
     # below are read after it is granted, so they include every committed move.
-    summary = _locked(session, select(Summary).where(Summary.project_id == project_id)).first()
+    summary = locked(select(Summary).where(Summary.project_id == project_id), session)
     wanted, progress = compute(session, project_id)
     if summary is None:
         session.add(Summary(project_id=project_id, **wanted))  # created with its values: one change, not two

@@ -1,7 +1,7 @@
 """Progress (per user and project) and Summary (per project): derived, versioned, in the feed."""
 from datetime import date
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -27,8 +27,16 @@ class Summary(Versioned, db.Model):
     __change_type__ = "summary"
     __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, unique=True)
-    tasks_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    tasks_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    completion: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     # {status_id: number of tasks}, every status of the project included.
     by_status: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    tasks_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    @property
+    def tasks_total(self):
+        return sum(self.by_status.values())
+
+    @property
+    def completion(self):
+        """Percentage of tasks done, one decimal (0 with no tasks)."""
+        total = self.tasks_total
+        return round(100.0 * self.tasks_done / total, 1) if total else 0.0

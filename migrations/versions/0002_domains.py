@@ -99,10 +99,8 @@ def upgrade():
     )
     op.create_table('summaries',
     sa.Column('project_id', sa.String(length=26), nullable=False),
-    sa.Column('tasks_total', sa.Integer(), nullable=False),
-    sa.Column('tasks_done', sa.Integer(), nullable=False),
-    sa.Column('completion', sa.Float(), nullable=False),
     sa.Column('by_status', sa.JSON(), nullable=False),
+    sa.Column('tasks_done', sa.Integer(), nullable=False),
     sa.Column('id', sa.String(length=26), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
