@@ -63,7 +63,10 @@ def require_owner(project_id):
         raise Forbidden("Only the project's owners (or an admin) may do this.")
 
 
-created = resources.created
+def require_self_or_owner(user_id, project_id, who):
+    """The user named by `user_id` (`who`: "event's creator", "author", ...), a project owner or an admin."""
+    if user_id != g.principal.id and not access.is_owner(project_id):
+        raise Forbidden(f"Only the {who}, the project's owners or an admin may do this.")
 
 
 # --- projects -----------------------------------------------------------------
@@ -87,7 +90,7 @@ class Projects(MethodView):
         db.session.flush()
         db.session.add(Membership(project_id=project.id, user_id=g.principal.id, role="owner"))
         resources.commit()
-        return created(project, f"/projects/{project.id}")
+        return resources.created(project, f"/projects/{project.id}")
 
 
 @blp.route("/projects/<project_id>")
@@ -171,7 +174,7 @@ class MemberItem(MethodView):
             m = Membership(project_id=project_id, user_id=user_id, role=data["role"])
             db.session.add(m)
             resources.commit()
-            return created(m, f"/projects/{project_id}/members/{user_id}")
+            return resources.created(m, f"/projects/{project_id}/members/{user_id}")
         conditional.check_create_only(m.etag)
         resources.check_write(m)
         if m.role == "owner" and data["role"] != "owner" and len(_owners_locked(project_id)) <= 1:
@@ -214,7 +217,7 @@ class Statuses(MethodView):
         status = Status(project_id=project_id, **data)
         db.session.add(status)
         resources.commit()
-        return created(status, f"/statuses/{status.id}")
+        return resources.created(status, f"/statuses/{status.id}")
 
 
 @blp.route("/statuses/<status_id>")
@@ -303,7 +306,7 @@ class Tasks(MethodView):
         track_completion(task)
         db.session.add(task)
         resources.commit()
-        return created(task, f"/tasks/{task.id}")
+        return resources.created(task, f"/tasks/{task.id}")
 
 
 @blp.route("/tasks/<task_id>")

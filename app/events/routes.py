@@ -5,12 +5,19 @@ from sqlalchemy import bindparam, select
 
 from ..auth import access
 from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_owner, require_project
+from ..boards.routes import (
+    READ_DOC,
+    WRITE_DOC,
+    project_readable,
+    require_owner,
+    require_project,
+    require_self_or_owner,
+)
 from ..extensions import db
 from ..sync import resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.lookup import Lookup
-from ..sync.problems import Conflict, Forbidden, ValidationFailed
+from ..sync.problems import Conflict, ValidationFailed
 from ..sync.versioned import represent, utcnow
 from .models import Booking, Event
 from .schemas import (
@@ -38,12 +45,6 @@ BOOKED = Lookup(select(Booking.id, Booking.version, Event.id, Event.version)
 
 BOOK_DOC = {"404": {"description": "Missing or not readable"},
             "409": {"description": "not approved, over, full, or already booked by the caller"}}
-
-
-def require_manager(event):
-    """The event's creator, a project owner or an admin may change or delete it."""
-    if event.owner_id != g.principal.id and not access.is_owner(event.project_id):
-        raise Forbidden("Only the event's creator, the project's owners or an admin may do this.")
 
 
 project_parts(Booking, Event)
@@ -114,7 +115,7 @@ class EventItem(MethodView):
     def patch(self, data, event_id):
         """Edit an event (its creator, a project owner or an admin)."""
         event = resources.find_item(Event, access.readable, id=event_id)
-        require_manager(event)
+        require_self_or_owner(event.owner_id, event.project_id, "event's creator")
         resources.check_write(event)
         if data.get("ends_at", event.ends_at) < data.get("starts_at", event.starts_at):
             raise ValidationFailed("The request body is not valid.",
@@ -130,7 +131,7 @@ class EventItem(MethodView):
     def delete(self, event_id):
         """Delete an event and its bookings."""
         event = resources.find_item(Event, access.readable, id=event_id)
-        require_manager(event)
+        require_self_or_owner(event.owner_id, event.project_id, "event's creator")
         resources.check_write(event)
         resources.delete_each(Booking, Booking.event_id == event_id)
         db.session.delete(event)
@@ -209,8 +210,7 @@ class BookingItem(MethodView):
     def delete(self, booking_id):
         """Cancel a booking (the booker, a project owner or an admin); the seat is free again."""
         booking = resources.find_item(Booking, access.readable, id=booking_id)
-        if booking.user_id != g.principal.id and not access.is_owner(booking.project_id):
-            raise Forbidden("Only the booker, the project's owners or an admin may cancel a booking.")
+        require_self_or_owner(booking.user_id, booking.project_id, "booker")
         resources.check_write(booking)
         event = resources.lock_item(Event, id=booking.event_id)
         event.booked -= 1

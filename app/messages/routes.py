@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ..auth import access
 from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project, require_self_or_owner
 from ..extensions import db
 from ..sync import resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
@@ -28,11 +28,6 @@ represent("thread", thread_schema.dump)
 represent("message", message_schema.dump)
 
 FORBIDDEN_DOC = {"403": {"description": "Not the author, an owner or an admin"}}
-
-
-def require_author(user_id, project_id, what):
-    if user_id != g.principal.id and not access.is_owner(project_id):
-        raise Forbidden(f"Only the {what}, the project's owners or an admin may do this.")
 
 
 project_parts(Message, Thread)
@@ -75,7 +70,7 @@ class ThreadItem(MethodView):
     def patch(self, data, thread_id):
         """Rename a thread (its creator, a project owner or an admin)."""
         thread = resources.find_item(Thread, access.readable, id=thread_id)
-        require_author(thread.created_by, thread.project_id, "thread's creator")
+        require_self_or_owner(thread.created_by, thread.project_id, "thread's creator")
         resources.check_write(thread)
         resources.update(thread, data)
         resources.commit(thread)
@@ -86,7 +81,7 @@ class ThreadItem(MethodView):
     def delete(self, thread_id):
         """Delete a thread and its messages (its creator, a project owner or an admin)."""
         thread = resources.find_item(Thread, access.readable, id=thread_id)
-        require_author(thread.created_by, thread.project_id, "thread's creator")
+        require_self_or_owner(thread.created_by, thread.project_id, "thread's creator")
         resources.check_write(thread)
         resources.delete_each(Message, Message.thread_id == thread_id)
         db.session.delete(thread)
@@ -146,7 +141,7 @@ class MessageItem(MethodView):
     def delete(self, message_id):
         """Delete a message (its author, a project owner or an admin)."""
         message = resources.find_item(Message, access.readable, id=message_id)
-        require_author(message.author_id, message.project_id, "author")
+        require_self_or_owner(message.author_id, message.project_id, "author")
         resources.check_write(message)
         thread = resources.lock_item(Thread, id=message.thread_id)
         thread.message_count -= 1

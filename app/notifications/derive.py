@@ -6,6 +6,7 @@ from ..boards.models import Project, Task
 from ..events.models import Event
 from ..messages.models import Message, Thread
 from ..sync.changelog import actor, derive
+from ..sync.resources import locked
 from .models import Notification, UnreadCount
 
 
@@ -54,9 +55,8 @@ def _concerns(session, rec):
 
 def recount(session, project_id, user_id):
     """Set the user's unread count in the project from the notifications themselves, under its row lock."""
-    counter = session.scalars(
-        select(UnreadCount).where(UnreadCount.project_id == project_id, UnreadCount.user_id == user_id)
-        .with_for_update().execution_options(populate_existing=True)).first()
+    counter = locked(select(UnreadCount).where(UnreadCount.project_id == project_id,
+                                               UnreadCount.user_id == user_id), session)
     session.flush()  # the notifications this transaction added are counted too
     unread = session.scalar(select(func.count()).select_from(Notification).where(
         Notification.project_id == project_id, Notification.user_id == user_id, Notification.read_at.is_(None)))

@@ -11,7 +11,7 @@ from .conditional import check_read
 from .fields import rfc3339
 from .lookup import Lookup
 from .problems import NotFound, Problem
-from .versioned import MODELS, REPRESENTATIONS
+from .versioned import MODELS, REPRESENTATIONS, private_key
 
 
 class CursorExpired(Problem):
@@ -49,11 +49,11 @@ def visible_watermark(is_admin, scoped):
     if is_admin:
         if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
-        own = bindparam("scope").concat("/").concat(bindparam("uid"))
+        own = private_key(bindparam("scope"), bindparam("uid"))
         return select(func.coalesce(func.max(s.position), 0)).where(
             s.key.in_([bindparam("scope"), own])).scalar_subquery()
     capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
-    own = a.scope.concat("/").concat(a.principal_id)
+    own = private_key(a.scope, a.principal_id)
     stmt = select(func.coalesce(func.max(capped), 0)).select_from(
         FeedAccess.__table__.join(FeedScope.__table__, or_(s.key == a.scope, s.key == own))
     ).where(a.principal_id == bindparam("uid"))
@@ -159,10 +159,11 @@ def read(principal, query):
         stmt = select(Change.__table__).where(c.position > since, c.position <= upto, _visible(principal))
         if query.project is not None:
             stmt = stmt.where(c.project_id == query.project)
+        quiet = quiet_types()
         if query.types:
             stmt = stmt.where(c.type.in_(query.types))
-        elif quiet_types():
-            stmt = stmt.where(c.type.not_in(quiet_types()))
+        elif quiet:
+            stmt = stmt.where(c.type.not_in(quiet))
         rows = db.session.execute(stmt.order_by(c.position).limit(query.limit + 1)).all()
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]

@@ -60,11 +60,16 @@ def lock_item(model, rule=None, **keys):
     SQLite needs no lock: its write transactions already run one at a time.
     """
     criteria = _where(model, rule, keys) if rule else [getattr(model, k) == bindparam(k) for k in keys]
-    stmt = select(model).where(*criteria).with_for_update(of=model).execution_options(populate_existing=True)
-    obj = db.session.scalars(stmt, keys).first()
+    obj = locked(select(model).where(*criteria), params=keys)
     if obj is None:
         raise NotFound()
     return obj
+
+
+def locked(stmt, session=None, params=None):
+    """The first object `stmt` selects, under its row lock and fresh from the database, or None."""
+    stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (session or db.session).scalars(stmt, params).first()
 
 
 def check_write(obj):

@@ -70,8 +70,14 @@ class Versioned:
 
 
 def private_key(scope, principal_id):
-    """The watermark key of a principal's private changes within a scope."""
-    return f"{scope}/{principal_id}"
+    """The watermark key of a principal's private changes within a scope.
+
+    Values give a string; SQL expressions (columns, bind parameters) give the
+    same key computed in SQL, so the format is written down once.
+    """
+    if isinstance(scope, str):
+        return f"{scope}/{principal_id}"
+    return scope.concat("/").concat(principal_id)
 
 
 class Grant:
