@@ -1,6 +1,7 @@
 """Who may read or administer a project, as SQL clauses (so checks ride along the row's own query)."""
 from flask import g
 from sqlalchemy import Boolean, String, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .models import Membership
@@ -14,6 +15,12 @@ def _caller_is_admin():
     return g.principal.is_admin
 
 
+#: The membership that grants the read, under a name of its own: were the EXISTS over the plain
+#: `memberships` table, then on a query of memberships themselves its `project_id` would name
+#: the subquery's own row, and "a member of any project" would read every project's members.
+_GRANT = aliased(Membership, name="pf_grant")
+
+
 def readable(project_id_column):
     """A clause: the caller may read rows of the project named by `project_id_column`.
 
@@ -23,8 +30,8 @@ def readable(project_id_column):
     return or_(
         bindparam("pf_admin", callable_=_caller_is_admin, type_=Boolean),
         exists().where(
-            Membership.project_id == project_id_column,
-            Membership.user_id == bindparam("pf_uid", callable_=_caller_id, type_=String),
+            _GRANT.project_id == project_id_column,
+            _GRANT.user_id == bindparam("pf_uid", callable_=_caller_id, type_=String),
         ),
     )
 

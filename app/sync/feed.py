@@ -49,9 +49,10 @@ def visible_watermark(is_admin, scoped):
     if is_admin:
         if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
-        own = private_key(bindparam("scope"), bindparam("uid"))
+        # The private key comes in as a value of its own (bind `own`): built in SQL from `scope`,
+        # PostgreSQL would deduce two types (varchar, text) for the one parameter.
         return select(func.coalesce(func.max(s.position), 0)).where(
-            s.key.in_([bindparam("scope"), own])).scalar_subquery()
+            s.key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
     capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
     own = private_key(a.scope, a.principal_id)
     stmt = select(func.coalesce(func.max(capped), 0)).select_from(
@@ -95,10 +96,14 @@ def _visible(principal):
 
 
 def can_follow(principal, scope, since):
-    """Whether the principal may filter the feed by `scope` from `since` (else 404)."""
+    """Whether the principal may filter the feed by project `scope` from `since` (else 404).
+
+    Only project ids qualify: access periods are kept per project, so a private
+    watermark's key (`<project>/<user>`) is no project, for admins neither.
+    """
     a = FeedAccess.__table__.c
     if principal.is_admin:
-        cond = exists().where(FeedScope.__table__.c.key == scope)
+        cond = exists().where(a.scope == scope)
     else:
         cond = exists().where(
             a.principal_id == principal.id, a.scope == scope, or_(a.end_pos.is_(None), a.end_pos > since)
@@ -130,7 +135,9 @@ def _tag(principal, query, since, upto, horizon):
 
 def prepare(principal, query):
     """Decide the page's bounds and ETag without reading any change: (since, upto, etag, head)."""
-    state_row = gate(principal.is_admin, query.project is not None).first(uid=principal.id, scope=query.project)
+    own = None if query.project is None else private_key(query.project, principal.id)
+    state_row = gate(principal.is_admin, query.project is not None).first(uid=principal.id, scope=query.project,
+                                                                           own=own)
     state = Head(*state_row[:3])
     upto = state_row[3]
     if query.since is None:

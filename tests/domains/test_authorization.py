@@ -3,6 +3,8 @@
 The member (bob) created the event, booking, thread and message, and owns the
 notification; alice owns the project; carol belongs to another project only.
 """
+import re
+
 import pytest
 
 from .conftest import event_body
@@ -113,3 +115,94 @@ def test_a_member_who_did_not_create_an_event_may_not_change_it(world, alice, ma
                        ).status_code == 403
     tpath = f"/threads/{world['thread']['id']}"
     assert dave.patch(tpath, {"subject": "x"}, headers={"If-Match": dave.get(tpath).headers["ETag"]}).status_code == 403
+
+
+# --- membership routes: a non-member and a former member learn nothing ----------------------------
+
+MEMBERSHIP_ROUTES = [
+    ("GET", "/projects/{pid}/members", None),
+    ("GET", "/projects/{pid}/members/{alice}", None),
+    ("GET", "/projects/{pid}/members/{bob}", None),
+    ("GET", "/projects/{pid}/members/{erin}", None),
+    ("PUT", "/projects/{pid}/members/{bob}", {"role": "owner"}),
+    ("PUT", "/projects/{pid}/members/{outsider}", {"role": "owner"}),
+    ("DELETE", "/projects/{pid}/members/{bob}", None),
+    ("DELETE", "/projects/{pid}/members/{alice}", None),
+    ("GET", "/changes?since=now&project={pid}", None),
+]
+
+
+@pytest.fixture
+def former(world, alice, make_user):
+    """dave was a member and was removed; erin was added after that."""
+    dave, erin = make_user("dave"), make_user("erin")
+    alice.add_member(world["pid"], dave)
+    alice.remove(f"/projects/{world['pid']}/members/{dave.me()['id']}")
+    alice.add_member(world["pid"], erin)
+    return {"dave": dave, "erin_id": erin.me()["id"]}
+
+
+@pytest.mark.parametrize("who", ["outsider", "former member"])
+@pytest.mark.parametrize("with_if_match", [False, True])
+@pytest.mark.parametrize(("method", "template", "body"), MEMBERSHIP_ROUTES, ids=[f"{m} {t}" for m, t, _ in
+                                                                                   MEMBERSHIP_ROUTES])
+def test_membership_routes_are_404_to_non_and_former_members(world, callers, former, who, with_if_match, method,
+                                                              template, body):
+    caller = callers["outsider"] if who == "outsider" else former["dave"]
+    path = template.format(pid=world["pid"], alice=world["alice_id"], bob=world["bob_id"], erin=former["erin_id"],
+                           outsider=caller.me()["id"])
+    headers = {"If-Match": "*"} if with_if_match else {}
+    r = caller.request(method, path, json=body, headers=headers)
+    assert r.status_code == 404, (who, r.status_code, r.get_data(as_text=True))
+    assert r.mimetype == "application/problem+json" and "ETag" not in r.headers
+
+
+def test_a_member_reads_members_but_only_an_owner_changes_them(world, bob, alice):
+    pid = world["pid"]
+    assert bob.get(f"/projects/{pid}/members/{world['alice_id']}").json["role"] == "owner"
+    assert {m["user_id"] for m in bob.get(f"/projects/{pid}/members").json["items"]} >= {world["alice_id"]}
+    assert bob.put(f"/projects/{pid}/members/{world['alice_id']}", {"role": "member"},
+                   headers={"If-Match": "*"}).status_code == 403
+    assert bob.delete(f"/projects/{pid}/members/{world['alice_id']}", headers={"If-Match": "*"}).status_code == 403
+
+
+# --- every GET route of every model, by construction --------------------------------------------
+
+#: How each path parameter of the API is filled from the world fixture. A route with a parameter
+#: that is not here fails the walk below: a new model cannot ship without joining it.
+PARAMETERS = {
+    "project_id": "pid", "task_id": "task", "status_id": "todo", "event_id": "event", "booking_id": "booking",
+    "thread_id": "thread", "message_id": "message", "customer_id": "customer", "notification_id": "notification",
+    "user_id": "bob_id",
+}
+CALLER_ROUTES = {"/me", "/projects", "/changes"}  # no resource named: they answer for the caller
+
+
+def api_get_routes(app):
+    skip = {"health", "web", "api-docs", "static"}
+    return sorted(rule.rule for rule in app.url_map.iter_rules()
+                  if "GET" in rule.methods and rule.endpoint.split(".")[0] not in skip)
+
+
+def fill(rule, world):
+    def value(name):
+        assert name in PARAMETERS, f"{rule}: no world value for <{name}>; add it to PARAMETERS"
+        found = world[PARAMETERS[name]]
+        return found["id"] if isinstance(found, dict) else found
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: value(m.group(1)), rule)
+
+
+def test_every_get_route_of_every_model_is_404_to_non_and_former_members(app, world, callers, former, admin):
+    routes = [r for r in api_get_routes(app) if r not in CALLER_ROUTES]
+    assert len(routes) >= 20
+    for rule in routes:
+        path = fill(rule, world)
+        if "/notifications/" not in path or path.endswith("unread-count"):
+            assert admin.get(path).status_code == 200, path  # the path names something that exists
+        for who, caller in (("outsider", callers["outsider"]), ("former member", former["dave"])):
+            for headers in ({}, {"If-None-Match": "*"}, {"If-None-Match": admin.get(path).headers.get("ETag", '"x"')}):
+                r = caller.get(path, headers=headers)
+                assert r.status_code == 404, (who, path, headers, r.status_code)
+                assert "ETag" not in r.headers, (who, path)
+    assert set(api_get_routes(app)) - set(routes) == CALLER_ROUTES

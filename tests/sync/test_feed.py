@@ -192,3 +192,37 @@ def test_next_skips_invisible_changes_without_losing_visible_ones(alice, bob, bo
     assert page["changes"] == []
     t = new_task(alice, board)
     assert [c["id"] for c in alice.feed(page["next"])["changes"]] == [t["id"]]
+
+
+@pytest.mark.parametrize("who", ["member", "admin"])
+def test_project_feed_for_a_member_and_an_admin(alice, bob, admin, board, who):
+    """The project-filtered feed, its 304 and its wake-up, as a member and as an admin (both databases)."""
+    caller = alice if who == "member" else admin
+    other = bob.make_board("elsewhere")
+    since = caller.feed("now", project=board["pid"])["next"]
+    url = f"/changes?since={since}&project={board['pid']}"
+    first = caller.get(url)
+    assert first.status_code == 200 and first.json["changes"] == []
+    assert caller.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    new_task(bob, other)  # elsewhere: the filtered feed stays 304
+    assert caller.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    t = new_task(alice, board)
+    woken = caller.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert woken.status_code == 200 and [c["id"] for c in woken.json["changes"]] == [t["id"]]
+    changes, _ = caller.follow(None, project=board["pid"])
+    assert {c["project_id"] for c in changes} == {board["pid"]} and changes[0]["type"] == "project"
+
+
+@pytest.mark.parametrize("who", ["alice", "admin"])
+def test_a_private_scope_key_is_no_project(alice, bob, admin, board, who):
+    """`project=` takes project ids only: a private watermark key is 404 to everyone, an admin included."""
+    alice.add_member(board["pid"], bob)
+    alice.edit(f"/tasks/{board['task']['id']}", {"assignee_id": bob.me()["id"]})  # bob gets a notification
+    caller = {"alice": alice, "admin": admin}[who]
+    for key in (f"{board['pid']}/{bob.me()['id']}", f"{board['pid']}/{caller.me()['id']}", f"{board['pid']}/"):
+        for since in ("now", None):
+            query = urllib.parse.urlencode({"project": key, **({"since": since} if since else {})})
+            problem(caller.get("/changes?" + query), 404)
+    # bob's own notification reaches him through the project's id
+    mine, _ = bob.follow(None, project=board["pid"])
+    assert "notification" in {c["type"] for c in mine}
