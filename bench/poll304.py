@@ -50,7 +50,8 @@ def main():
             c.post(f"/projects/{p['id']}/customers", {"first_name": f"Customer {i}",
                                                       "last_name": "Smith" if i % 3 == 0 else "Jones"})
         targets = {}
-        for name, path in [("item", f"/tasks/{task['id']}"), ("list (300 items)", f"/projects/{p['id']}/tasks?limit=1000"),
+        for name, path in [("item", f"/tasks/{task['id']}"),
+                           ("list (300 items)", f"/projects/{p['id']}/tasks?limit=1000"),
                            ("feed", "/changes?since=" + c.get("/changes?since=now").json()["next"]),
                            ("search (100 of 300)", f"/projects/{p['id']}/customers?q=smith&limit=1000"),
                            ("unread-count badge", f"/projects/{p['id']}/notifications/unread-count")]:

@@ -42,7 +42,7 @@ def _mark(notification, read):
 def _no_counter(project_id):
     """The count of a caller who never had a notification here: 0, at version 0."""
     return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
-            {"ETag": version_tag(0)})
+            {"ETag": version_tag(0, g.principal.id)})
 
 
 @blp.route("/projects/<project_id>/notifications")
@@ -75,7 +75,7 @@ class Unread(MethodView):
                                           user_id=g.principal.id)
         except NotFound:
             require_project(project_id)
-            conditional.check_read(version_tag(0))
+            conditional.check_read(version_tag(0, g.principal.id))
             return _no_counter(project_id)
         return counter, 200, resources.headers(counter)
 
@@ -94,7 +94,7 @@ class MarkAllRead(MethodView):
                                           user_id=g.principal.id)
         except NotFound:
             require_project(project_id)
-            conditional.check_write(version_tag(0))
+            conditional.check_write(version_tag(0, g.principal.id))
             return _no_counter(project_id)
         resources.check_write(counter)
         for n in db.session.scalars(select(Notification).where(

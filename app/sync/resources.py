@@ -36,11 +36,13 @@ def read_item(model, rule, **keys):
     `keys` name the row (e.g. id=...); `rule(scope_column)` is the caller's
     read check, so an unreadable row is 404 before any precondition is looked at.
     """
-    row = _lookup(("item", model, tuple(keys), rule), lambda: select(model.id, model.version, model.updated_at)
+    private = model.__audience_attr__
+    columns = (model.id, model.version, model.updated_at, *((getattr(model, private),) if private else ()))
+    row = _lookup(("item", model, tuple(keys), rule), lambda: select(*columns)
                   .where(*_where(model, rule, keys))).first(**keys)
     if row is None:
         raise NotFound()
-    conditional.check_read(version_tag(row[1]), row[2])
+    conditional.check_read(version_tag(row[1], row[3] if private else None), row[2])
     return db.session.get(model, row[0])
 
 
@@ -99,7 +101,7 @@ def commit(obj=None):
         current = None
         if obj is not None:
             version = db.session.scalar(select(type(obj).version).where(type(obj).id == obj.id))
-            current = None if version is None else version_tag(version)
+            current = None if version is None else version_tag(version, obj.audience_id)
         raise conditional.PreconditionFailed(current) from None
 
 
@@ -120,8 +122,11 @@ def created(obj, location):
     return obj, 201, {**headers(obj), "Location": location}
 
 
-def list_tag(position):
-    return f'"l{position}"'
+def list_tag(position, audience=None):
+    """A list's strong tag: its scope's watermark; for a list that is the caller's own (their
+    projects, their notifications) the caller's id too, since the same position can name
+    two callers' different bodies."""
+    return f'"l{position}"' if audience is None else f'"l{position}.{audience}"'
 
 
 def _scope_state(rule, scope, key):
@@ -144,7 +149,7 @@ def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     """
     key = scope if audience is None else private_key(scope, audience)
     watermark, horizon, epoch = _scope_state(rule, scope, key)
-    return page(max(watermark, horizon), epoch, stmt, model, limit, after)
+    return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=audience)
 
 
 def digest_page(rule, scope, versions, build, model, limit, after):
@@ -167,11 +172,11 @@ def digest_page(rule, scope, versions, build, model, limit, after):
 def caller_page(principal, stmt, model, limit, after):
     """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
     head, horizon, epoch, watermark = gate(principal.is_admin, False).first(uid=principal.id)
-    return page(max(watermark, horizon), epoch, stmt, model, limit, after)
+    return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=principal.id)
 
 
-def page(position, epoch, stmt, model, limit, after, check=True):
-    etag = list_tag(position)
+def page(position, epoch, stmt, model, limit, after, check=True, audience=None):
+    etag = list_tag(position, audience)
     if check:
         conditional.check_read(etag)
     if after:

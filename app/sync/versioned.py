@@ -18,9 +18,14 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def version_tag(version):
-    """The strong ETag of a versioned item: derived from the version alone, so no row load is needed."""
-    return f'"v{version}"'
+def version_tag(version, audience=None):
+    """The strong ETag of a versioned item: derived from the version alone, so no row load is needed.
+
+    A row private to one principal (`audience`) is reached by a URL that names a
+    different row for each caller (their unread count): its tag carries the
+    principal's id too, so one tag never names two users' bodies.
+    """
+    return f'"v{version}"' if audience is None else f'"v{version}.{audience}"'
 
 
 class Versioned:
@@ -66,7 +71,7 @@ class Versioned:
 
     @property
     def etag(self):
-        return version_tag(self.version)
+        return version_tag(self.version, self.audience_id)
 
 
 def private_key(scope, principal_id):

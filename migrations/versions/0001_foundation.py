@@ -1,13 +1,12 @@
 """foundation: kanban, change log, auth
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 05:34:46.354340
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

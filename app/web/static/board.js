@@ -116,9 +116,10 @@ async function refreshBadge() {
 $("#badge").addEventListener("click", async () => {
   if (!state.badge) return;
   try {
-    // If-Match is the count this page shows: a notification that arrived unseen is not marked read.
+    // If-Match is the tag of the count this page shows: a notification that arrived unseen is not
+    // marked read. (A count is private to its user, so its tag carries more than the version.)
     await api("POST", `/projects/${state.project}/notifications/mark-all-read`, undefined,
-              `"v${state.badge.version}"`);
+              state.feed.etagOf(badgeUrl()));
   } catch (err) {
     say(err.status === 412 ? "New notifications arrived: have a look before marking them read."
                            : "Not marked read: " + err.message);

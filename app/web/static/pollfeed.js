@@ -130,6 +130,12 @@ export class Pollfeed {
     return body;
   }
 
+  // The ETag of what fetchJSON last returned for `url` (for If-Match), or null.
+  etagOf(url) {
+    const cached = this.cache.get(this._url(url));
+    return cached ? cached.etag : null;
+  }
+
   // --- polling --------------------------------------------------------------
 
   _url(path) {
