@@ -2,9 +2,10 @@
 
 It imports nothing from the domain packages; they build on it.
 """
-from . import changelog, polling
+from . import changelog, http, polling
 
 
 def init_app(app):
     changelog.install()
     polling.init_app(app)
+    app.before_request(http.refuse_nul)

@@ -14,7 +14,8 @@ def rfc3339(value):
 class Timestamp(fields.Field):
     """Dumps naive-UTC datetimes as RFC 3339 `...Z`; loads RFC 3339 into naive UTC."""
 
-    default_error_messages = {"invalid": "Not a valid RFC 3339 date-time."}
+    default_error_messages = {"invalid": "Not a valid RFC 3339 date-time.",
+                              "range": "Out of range: not between years 1 and 9999 in UTC."}
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else rfc3339(value)
@@ -28,7 +29,10 @@ class Timestamp(fields.Field):
             raise self.make_error("invalid") from exc
         if parsed.tzinfo is None:
             raise self.make_error("invalid")
-        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59:59-05:00 is past year 9999 in UTC
+            raise self.make_error("range") from None
 
 
 class StrictInteger(fields.Integer):

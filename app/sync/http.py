@@ -2,9 +2,11 @@
 import json
 
 import flask_smorest
+from flask import request
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .problems import BadRequest, UnsupportedMediaType, ValidationFailed
 
@@ -28,12 +30,21 @@ class Parser(FlaskParser):
                 raise UnsupportedMediaType("Write bodies must be application/json.")
             return missing
         data = req.get_data(cache=True)
+        if req.content_length is None and req.max_content_length is not None and len(data) >= req.max_content_length:
+            # A chunked body is cut at the limit by werkzeug, silently: the rest was not read.
+            raise RequestEntityTooLarge()
         if not data:
             return missing
         try:
-            return json.loads(data)
+            loaded = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"Malformed JSON body: {exc}", problem_type="malformed-json") from None
+        except RecursionError:
+            raise BadRequest("Malformed JSON body: nested too deeply.", problem_type="malformed-json") from None
+        bad = unstorable_strings(loaded)
+        if bad:
+            raise ValidationFailed("The request body is not valid.", errors=bad)
+        return loaded
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         messages = error.messages if isinstance(error.messages, dict) else {"json": error.messages}
@@ -41,6 +52,48 @@ class Parser(FlaskParser):
             raise ValidationFailed("The request body is not valid.", errors=_field_errors(messages["json"]))
         location, errs = next(iter(messages.items()))
         raise BadRequest(f"Invalid {location} parameter.", errors=_field_errors(errs))
+
+
+def _unstorable(text):
+    """Why `text` cannot be stored as text, or None: NUL (PostgreSQL refuses it, so SQLite must too),
+    or an unpaired surrogate (no UTF-8 encoding exists)."""
+    if "\x00" in text:
+        return "Must not contain NUL (U+0000)."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must not contain an unpaired surrogate."
+    return None
+
+
+def unstorable_strings(data):
+    """{field path: [message]} for every string (key or value) in a JSON document that cannot be stored."""
+    errors = {}
+    stack = [("", data)]
+    while stack:  # iterative: json.loads already bounds the depth, this must not recurse again
+        path, value = stack.pop()
+        if isinstance(value, str):
+            why = _unstorable(value)
+            if why:
+                errors[path or "_schema"] = [why]
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                why = _unstorable(key)
+                name = key if why is None else repr(key)[1:-1]
+                child = f"{path}.{name}" if path else name
+                if why:
+                    errors[child] = ["Field names " + why[0].lower() + why[1:]]
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return errors
+
+
+def refuse_nul():
+    """before_request: NUL in a path or a query value is 400 on every database (PostgreSQL cannot
+    compare it; SQLite could, and must answer the same)."""
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        raise BadRequest("NUL (U+0000) is not allowed in a path or a query parameter.", problem_type="bad-request")
 
 
 def _field_errors(errs):
