@@ -49,8 +49,15 @@ def validators(etag, last_modified=None):
 
 
 def check_read(etag, last_modified=None):
-    """Raise NotModified when the GET/HEAD preconditions say the client's copy is current."""
-    if "If-None-Match" in request.headers:
+    """Raise NotModified when the GET/HEAD preconditions say the client's copy is current.
+
+    RFC 9110 section 13.2.2 order: If-Match (strong; a mismatch is 412 on a GET
+    too), If-Unmodified-Since, then If-None-Match (weak) or If-Modified-Since.
+    """
+    headers = request.headers
+    if "If-Match" in headers or "If-Unmodified-Since" in headers:
+        _check_unchanged(etag, last_modified)
+    if "If-None-Match" in headers:
         tags = request.if_none_match  # weak comparison: W/"v1" matches "v1"
         if tags.star_tag or tags.contains_weak(unquote_etag(etag)[0]):
             raise NotModified(etag, last_modified)
@@ -60,12 +67,13 @@ def check_read(etag, last_modified=None):
         raise NotModified(etag, last_modified)
 
 
-def check_write(etag, last_modified=None):
-    """Raise 412/428 unless the write's preconditions hold for the current version (strong comparison)."""
+def _check_unchanged(etag, last_modified):
+    """If-Match (strong comparison; a weak current tag matches only `*`), else If-Unmodified-Since: 412."""
     headers = request.headers
     if "If-Match" in headers:
         tags = request.if_match
-        if not (tags.star_tag or tags.is_strong(unquote_etag(etag)[0])):
+        opaque, weak = unquote_etag(etag)
+        if not (tags.star_tag or (not weak and tags.is_strong(opaque))):
             raise PreconditionFailed(etag)
     elif "If-Unmodified-Since" in headers:
         since = request.if_unmodified_since
@@ -73,6 +81,13 @@ def check_write(etag, last_modified=None):
             raise BadRequest("If-Unmodified-Since is not an HTTP date.")
         if last_modified is not None and _seconds(last_modified) > since:
             raise PreconditionFailed(etag)
+
+
+def check_write(etag, last_modified=None):
+    """Raise 412/428 unless the write's preconditions hold for the current version (strong comparison)."""
+    headers = request.headers
+    if "If-Match" in headers or "If-Unmodified-Since" in headers:
+        _check_unchanged(etag, last_modified)
     elif current_app.config["REQUIRE_IF_MATCH"]:
         raise PreconditionRequired()
 

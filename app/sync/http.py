@@ -4,7 +4,6 @@ import json
 import flask_smorest
 from flask import request
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
-from webargs.core import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -28,13 +27,13 @@ class Parser(FlaskParser):
         if not _is_json(req.mimetype):
             if req.mimetype or req.content_length:
                 raise UnsupportedMediaType("Write bodies must be application/json.")
-            return missing
+            raise ValidationFailed("This request needs a JSON body.", errors={"_schema": ["A JSON body is required."]})
         data = req.get_data(cache=True)
         if req.content_length is None and req.max_content_length is not None and len(data) >= req.max_content_length:
             # A chunked body is cut at the limit by werkzeug, silently: the rest was not read.
             raise RequestEntityTooLarge()
         if not data:
-            return missing
+            raise ValidationFailed("This request needs a JSON body.", errors={"_schema": ["A JSON body is required."]})
         try:
             loaded = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:

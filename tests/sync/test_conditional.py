@@ -139,3 +139,34 @@ def test_another_tenant_gets_404_even_with_the_right_tag(alice, bob, board):
     problem(bob.patch(path, {"title": "x"}), 404)  # 404 before 428
     problem(bob.delete(path, headers={"If-Match": "*"}), 404)
     problem(bob.get(f"/projects/{board['pid']}/tasks", headers={"If-None-Match": "*"}), 404)
+
+
+def test_a_get_with_a_non_matching_if_match_is_412(alice, board):
+    """RFC 9110 section 13.1.1: If-Match applies to every method, GET included (strong comparison)."""
+    pid = board["pid"]
+    for path in (f"/tasks/{board['task']['id']}", f"/projects/{pid}/tasks", "/projects",
+                 f"/projects/{pid}/notifications/unread-count"):
+        ok = alice.get(path)
+        etag = ok.headers["ETag"]
+        assert alice.get(path, headers={"If-Match": etag}).status_code == 200, path
+        assert alice.get(path, headers={"If-Match": "*"}).status_code == 200, path
+        r = alice.get(path, headers={"If-Match": '"nope"'})
+        problem(r, 412)
+        assert r.headers["ETag"] == etag, path
+        problem(alice.get(path, headers={"If-Match": "W/" + etag}), 412)  # weak never matches strongly
+        # If-Match is decided before If-None-Match
+        problem(alice.get(path, headers={"If-Match": '"nope"', "If-None-Match": etag}), 412)
+    alice.created(f"/projects/{pid}/customers", {"first_name": "Ada", "last_name": "Lovelace"})
+    search = f"/projects/{pid}/customers?q=ada"
+    weak = alice.get(search).headers["ETag"]
+    assert weak.startswith("W/")
+    problem(alice.get(search, headers={"If-Match": weak}), 412)
+
+
+def test_a_write_without_a_body_is_422(alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    for kw in ({}, {"data": b"", "content_type": "application/json"}):
+        body = problem(alice.patch(path, headers={"If-Match": "*"}, **kw), 422)
+        assert body["errors"] == {"_schema": ["A JSON body is required."]}
+        problem(alice.post(f"/projects/{board['pid']}/statuses", **kw), 422)
+    assert alice.patch(path, {}, headers={"If-Match": "*"}).status_code == 200  # an empty patch changes nothing
