@@ -32,7 +32,7 @@ def register_extensions(app):
         database.configure(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     api.init_app(app)
-    sync.init_app(app)
+    sync.init_app(app, api)
 
 
 def register_blueprints(app):
@@ -46,6 +46,7 @@ def register_blueprints(app):
     from .messages.routes import blp as messages_blp
     from .notifications.routes import blp as notifications_blp
     from .progress.routes import blp as progress_blp
+    from .sync import openapi
     from .sync.routes import blp as changes_blp
     from .web import bp as web_bp
 
@@ -58,6 +59,7 @@ def register_blueprints(app):
         app.before_request_funcs.setdefault(blp.name, []).append(authenticate)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
+    openapi.link_creations(api.spec)
 
 
 def register_errorhandlers(app):

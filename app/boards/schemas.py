@@ -1,7 +1,7 @@
 """Request and response schemas of the kanban domain."""
 from marshmallow import Schema, fields, validate
 
-from ..sync.fields import StrictInteger, Timestamp, VersionedSchema
+from ..sync.fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
 from ..sync.http import PageArgs, list_schema
 
 NAME = validate.Length(min=1, max=200)
@@ -22,7 +22,7 @@ class StatusSchema(VersionedSchema):
     project_id = fields.String(dump_only=True)
     name = fields.String(required=True, validate=NAME)
     position = StrictInteger(validate=validate.Range(min=0, max=2**31 - 1))
-    done = fields.Boolean(metadata={"description": "tasks in a done status count as completed"})
+    done = StrictBoolean(metadata={"description": "tasks in a done status count as completed"})
 
 
 class TaskSchema(VersionedSchema):

@@ -1,7 +1,7 @@
 """Request and response schemas of notifications and unread counts."""
 from marshmallow import Schema, fields
 
-from ..sync.fields import Timestamp, VersionedSchema
+from ..sync.fields import StrictBoolean, Timestamp, VersionedSchema
 from ..sync.http import PageArgs, list_schema
 from .models import KINDS
 
@@ -18,7 +18,7 @@ class NotificationSchema(VersionedSchema):
 
 
 class MarkSchema(Schema):
-    read = fields.Boolean(required=True)
+    read = StrictBoolean(required=True)
 
 
 class UnreadCountSchema(VersionedSchema):

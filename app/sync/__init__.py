@@ -2,10 +2,11 @@
 
 It imports nothing from the domain packages; they build on it.
 """
-from . import changelog, http, polling
+from . import changelog, http, openapi, polling
 
 
-def init_app(app):
+def init_app(app, api):
     changelog.install()
+    openapi.init_app(api)
     polling.init_app(app)
     app.before_request(http.refuse_nul)

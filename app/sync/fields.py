@@ -47,6 +47,15 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false only: not 0, 1, "yes" or "true" (bodies are JSON; query strings keep fields.Boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class VersionedSchema(Schema):
     """id, version and timestamps: read-only, so a client that sends them gets 422."""
 

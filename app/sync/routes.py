@@ -1,6 +1,7 @@
 """GET /changes: the change feed."""
 from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates
+from webargs.fields import DelimitedList
 
 from . import feed
 from .http import LIST_HEADERS, Blueprint
@@ -11,6 +12,30 @@ blp = Blueprint("changes", __name__, description="The change feed: what changed 
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
 
 
+class KnownTypes(validate.OneOf):
+    """One of the change types of the registered models, read when used: models register after this
+    module is imported. A OneOf, so the OpenAPI document lists them as an enum."""
+
+    def __init__(self):
+        super().__init__((), error="Unknown type {input!r}; known: {choices}.")
+
+    @property
+    def choices(self):
+        return sorted(MODELS)
+
+    @choices.setter
+    def choices(self, _ignored):
+        pass
+
+    @property
+    def choices_text(self):
+        return ", ".join(self.choices)
+
+    @choices_text.setter
+    def choices_text(self, _ignored):
+        pass
+
+
 class ChangesArgs(Schema):
     since = fields.String(
         load_default=None,
@@ -19,10 +44,11 @@ class ChangesArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "1..1000"})
     project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
-    types = fields.String(load_default=None, metadata={
+    types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple, metadata={
         "description": "comma list of change types; without it, every type but the bookkeeping ones "
                        "(progress, summary, unread_count), which come only when named"})
-    include = fields.String(load_default=None, metadata={"description": "`resource` embeds current representations"})
+    include = fields.String(load_default=None, validate=validate.OneOf(["resource"]),
+                            metadata={"description": "`resource` embeds current representations"})
 
     @validates("since")
     def _since(self, value, **kwargs):
@@ -31,18 +57,6 @@ class ChangesArgs(Schema):
         if value == "" or not set(value) <= _CURSOR_CHARS:
             raise ValidationError("Malformed cursor.")
 
-    @validates("types")
-    def _types(self, value, **kwargs):
-        if value is None:
-            return
-        unknown = [t for t in value.split(",") if t not in MODELS]
-        if unknown:
-            raise ValidationError(f"Unknown types: {', '.join(unknown)}; known: {', '.join(sorted(MODELS))}.")
-
-    @validates("include")
-    def _include(self, value, **kwargs):
-        if value not in (None, "resource"):
-            raise ValidationError("Only include=resource is supported.")
 
 
 class ChangeSchema(Schema):
@@ -73,7 +87,7 @@ def changes(since, limit, project, types, include):
     """Changes since a cursor, oldest first, filtered to what the caller may read."""
     query = feed.Query(
         since=since, limit=limit, project=project,
-        types=tuple(types.split(",")) if types else (), include_resource=include == "resource",
+        types=tuple(types) if types else (), include_resource=include == "resource",
     )
     body, etag = feed.read(g.principal, query)
     return body, 200, {"ETag": etag}
