@@ -12,4 +12,6 @@ keepalive = 5
 # Behind a proxy: trust X-Forwarded-* only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG", "-")
+# The access log keeps query strings but redacts the search term `q` (personal data): app/accesslog.py.
+logger_class = "app.accesslog.AccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

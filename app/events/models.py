@@ -8,6 +8,9 @@ from ..extensions import db
 from ..sync.versioned import Versioned
 
 STATUSES = ("pending", "approved", "rejected")
+#: What an approval approves: changing any of these sends an approved event back to `pending`
+#: (owners and bookers are told). Title and description are wording, and keep the approval.
+DECIDED_FIELDS = ("starts_at", "ends_at", "venue", "capacity")
 
 
 class Event(Versioned, db.Model):

@@ -1,7 +1,7 @@
 """Routes of events (approval workflow) and bookings (capacity-safe under concurrency)."""
 from flask import g
 from flask.views import MethodView
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 
 from ..auth import access
 from ..boards.models import project_parts
@@ -19,7 +19,7 @@ from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.lookup import Lookup
 from ..sync.problems import Conflict, ValidationFailed
 from ..sync.versioned import represent, utcnow
-from .models import Booking, Event
+from .models import DECIDED_FIELDS, Booking, Event
 from .schemas import (
     BookingList,
     BookingSchema,
@@ -48,6 +48,17 @@ BOOK_DOC = {"404": {"description": "Missing or not readable"},
 
 
 project_parts(Booking, Event)
+
+
+def reopen_if_changed(event):
+    """An approved event whose time, venue or capacity changed needs a new decision: back to pending.
+
+    (The notifications deriver tells the owners and everyone who booked it.)
+    """
+    changed = [f for f in DECIDED_FIELDS if inspect(event).attrs[f].history.has_changes()]
+    if event.status == "approved" and changed:
+        event.status = "pending"
+        event.decided_by = event.decided_at = event.decision_reason = None
 
 
 @blp.route("/projects/<project_id>/events")
@@ -113,7 +124,12 @@ class EventItem(MethodView):
     @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the creator, an owner or an admin"},
                         "409": {"description": "capacity below the seats already booked"}})
     def patch(self, data, event_id):
-        """Edit an event (its creator, a project owner or an admin)."""
+        """Edit an event (its creator, a project owner or an admin).
+
+        Changing an approved event's starts_at, ends_at, venue or capacity sends it back to
+        `pending` for a new decision; its owners and bookers are notified. Title and description
+        are wording: the approval stands.
+        """
         event = resources.find_item(Event, access.readable, id=event_id)
         require_self_or_owner(event.owner_id, event.project_id, "event's creator")
         resources.check_write(event)
@@ -123,6 +139,7 @@ class EventItem(MethodView):
         if data.get("capacity", event.capacity) < event.booked:
             raise Conflict(f"{event.booked} seats are booked: capacity cannot go below that.")
         resources.update(event, data)
+        reopen_if_changed(event)
         resources.commit(event)
         return event, 200, resources.headers(event)
 

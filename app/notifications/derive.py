@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from ..auth.models import Membership
 from ..boards.models import Project, Task
-from ..events.models import Event
+from ..events.models import DECIDED_FIELDS, Booking, Event
 from ..messages.models import Message, Thread
 from ..sync.changelog import actor, derive
 from ..sync.resources import locked
@@ -15,8 +15,22 @@ def _is_member(session, project_id, user_id):
         Membership.project_id == project_id, Membership.user_id == user_id)))
 
 
+def _event_reopened(session, event, fields):
+    """An approved event changed what was approved: the owners decide again, the bookers should know."""
+    what = ", ".join(f.replace("_", " ") for f in DECIDED_FIELDS if f in fields) or "details"
+    owners = set(session.scalars(select(Membership.user_id).where(Membership.project_id == event.project_id,
+                                                                  Membership.role == "owner")))
+    bookers = set(session.scalars(select(Booking.user_id).where(Booking.event_id == event.id))) - owners
+    return ([(uid, "event_needs_decision", "event", event.id,
+              f"\u201c{event.title}\u201d changed ({what}) and needs a new decision.") for uid in sorted(owners)]
+            + [(uid, "event_changed", "event", event.id,
+                f"An event you booked, \u201c{event.title}\u201d, changed: {what}.") for uid in sorted(bookers)])
+
+
 def _event_decided(session, rec):
     event = session.get(Event, rec["resource_id"])
+    if event is not None and event.status == "pending":
+        return _event_reopened(session, event, rec["fields"])
     if event is None or event.status not in ("approved", "rejected"):
         return []
     text = f"Your event \u201c{event.title}\u201d was {event.status}"

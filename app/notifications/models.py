@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..sync.versioned import Versioned
 
-KINDS = ("event_approved", "event_rejected", "task_assigned", "message_posted")
+KINDS = ("event_approved", "event_rejected", "event_needs_decision", "event_changed", "task_assigned",
+         "message_posted")
 
 
 class Notification(Versioned, db.Model):

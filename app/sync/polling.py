@@ -1,4 +1,4 @@
-"""Poll advice: Poll-Interval (RFC 8941 dictionary) and the caching headers, added in one after_request hook."""
+"""Poll advice: Poll-Interval (RFC 8941 dictionary), the caching headers and nosniff, in one after_request hook."""
 
 
 def poll_interval_value(visible, hidden):
@@ -17,6 +17,7 @@ def init_app(app):
     def advise(response):
         # Static files set their own Cache-Control; API responses get the advice.
         headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"  # every answer: a JSON body is never sniffed as HTML
         if "Cache-Control" not in headers:
             for name, value in common:
                 headers[name] = value

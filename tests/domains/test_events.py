@@ -167,3 +167,56 @@ def test_deleting_a_project_deletes_every_domains_rows_with_tombstones(world, al
     problem(bob.get(f"/events/{world['event']['id']}"), 404)
     r = runner.invoke(args=["changes", "verify"])
     assert r.exit_code == 0, r.output
+
+
+def _kinds(api, pid):
+    return sorted(n["kind"] for n in api.get(f"/projects/{pid}/notifications").json["items"])
+
+
+def test_changing_what_was_approved_sends_the_event_back_for_a_decision(alice, bob, make_user, board):
+    pid = board["pid"]
+    carol = make_user("carol")
+    alice.add_member(pid, bob)
+    alice.add_member(pid, carol)
+    event = bob.created(f"/projects/{pid}/events", event_body())
+    approve(alice, event["id"])
+    carol.created(f"/events/{event['id']}/bookings", None)
+    path = f"/events/{event['id']}"
+    before = {"alice": _kinds(alice, pid), "carol": _kinds(carol, pid), "bob": _kinds(bob, pid)}
+    since = alice.feed("now")["next"]
+    for field, value in (("venue", "Hall B"), ("capacity", 20), ("starts_at", "2031-06-01T17:00:00Z"),
+                         ("ends_at", "2031-06-01T23:00:00Z")):
+        edited = bob.edit(path, {field: value}).json
+        assert edited["status"] == "pending", field
+        assert edited["decided_by"] is None and edited["decided_at"] is None
+        approve(alice, event["id"])
+    assert _kinds(alice, pid).count("event_needs_decision") - before["alice"].count("event_needs_decision") == 4
+    assert _kinds(carol, pid).count("event_changed") - before["carol"].count("event_changed") == 4
+    # bob made the changes: he is told of the approvals, not of his own edits
+    assert "event_needs_decision" not in _kinds(bob, pid) and "event_changed" not in _kinds(bob, pid)
+    texts = [n["text"] for n in carol.get(f"/projects/{pid}/notifications").json["items"] if n["kind"] == "event_changed"]
+    assert any("venue" in t for t in texts) and any("capacity" in t for t in texts)
+    changes, _ = alice.follow(since, types="event")
+    assert any({"status", "venue"} <= set(c["fields"]) for c in changes)
+    # pending again: no bookings until re-approved
+    bob.edit(path, {"venue": "Hall C"})
+    dave = make_user("dave")
+    alice.add_member(pid, dave)
+    assert problem(dave.post(f"/events/{event['id']}/bookings"), 409)["type"] == "event-not-approved"
+
+
+def test_a_wording_change_keeps_the_approval(alice, bob, make_user, board):
+    pid = board["pid"]
+    carol = make_user("carol")
+    alice.add_member(pid, bob)
+    alice.add_member(pid, carol)
+    event = bob.created(f"/projects/{pid}/events", event_body())
+    approved = approve(alice, event["id"])
+    carol.created(f"/events/{event['id']}/bookings", None)
+    before = {"alice": _kinds(alice, pid), "carol": _kinds(carol, pid)}
+    path = f"/events/{event['id']}"
+    edited = bob.edit(path, {"title": "Launch party!", "description": "cake and tea"}).json
+    assert edited["status"] == "approved" and edited["decided_by"] == approved["decided_by"]
+    assert _kinds(alice, pid) == before["alice"] and _kinds(carol, pid) == before["carol"]
+    # an unchanged value is no change either
+    assert bob.edit(path, {"venue": "Hall A"}).json["status"] == "approved"
