@@ -194,7 +194,8 @@ def test_changing_what_was_approved_sends_the_event_back_for_a_decision(alice, b
     assert _kinds(carol, pid).count("event_changed") - before["carol"].count("event_changed") == 4
     # bob made the changes: he is told of the approvals, not of his own edits
     assert "event_needs_decision" not in _kinds(bob, pid) and "event_changed" not in _kinds(bob, pid)
-    texts = [n["text"] for n in carol.get(f"/projects/{pid}/notifications").json["items"] if n["kind"] == "event_changed"]
+    notes = carol.get(f"/projects/{pid}/notifications").json["items"]
+    texts = [n["text"] for n in notes if n["kind"] == "event_changed"]
     assert any("venue" in t for t in texts) and any("capacity" in t for t in texts)
     changes, _ = alice.follow(since, types="event")
     assert any({"status", "venue"} <= set(c["fields"]) for c in changes)
