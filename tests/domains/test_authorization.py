@@ -206,3 +206,32 @@ def test_every_get_route_of_every_model_is_404_to_non_and_former_members(app, wo
                 assert r.status_code == 404, (who, path, headers, r.status_code)
                 assert "ETag" not in r.headers, (who, path)
     assert set(api_get_routes(app)) - set(routes) == CALLER_ROUTES
+
+
+def test_one_strong_tag_never_names_two_callers_bodies_on_any_get_route(app, world, callers, make_user, alice):
+    """Every GET route (the caller-scoped ones too), as owner, members and admin: where two callers get the
+    same strong tag, they got the same body. A caching client may revalidate one user's copy with another's.
+
+    Set up so that tags made of positions and versions alone would collide: erin is a new member (her unread
+    count is at version 1, like alice's), and the newest change of all is in the shared project (so alice's,
+    bob's and the admin's visible watermarks are one position)."""
+    erin = make_user("erin")
+    alice.add_member(world["pid"], erin)
+    alice.created(f"/projects/{world['pid']}/statuses", {"name": "Later"})
+    everyone = {**callers, "erin": erin}
+    routes = api_get_routes(app)
+    assert {"/projects", "/me", "/changes"} <= set(routes)
+    compared = 0
+    for rule in routes:
+        path = fill(rule, world)
+        seen = {}
+        for role in ("owner", "member", "erin", "admin"):
+            r = everyone[role].get(path)
+            if r.status_code != 200:
+                continue
+            etag = r.headers["ETag"]
+            if not etag.startswith("W/") and etag in seen:
+                assert seen[etag] == r.get_data(), (path, role, etag)
+                compared += 1
+            seen[etag] = r.get_data()
+    assert compared >= 10  # shared representations (a project's lists and items) are compared
