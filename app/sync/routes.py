@@ -44,7 +44,8 @@ class ChangesArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "1..1000"})
     project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
-    types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple, metadata={
+    types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple, validate=validate.Length(min=1),
+                          metadata={
         "description": "comma list of change types; without it, every type but the bookkeeping ones "
                        "(progress, summary, unread_count), which come only when named"})
     include = fields.String(load_default=None, validate=validate.OneOf(["resource"]),

@@ -1,0 +1,145 @@
+"""Property tests (Hypothesis) for the parsers the server owns: cursors, ETags, timestamps,
+strict integers and booleans, `types`, `limit`. Each either parses or refuses cleanly: never a 500."""
+import string
+import urllib.parse
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError
+
+from app.sync import cursor as cursors
+from app.sync.fields import StrictBoolean, StrictInteger, Timestamp, rfc3339
+from app.sync.versioned import MODELS
+
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EPOCH = st.text(alphabet=string.digits + string.ascii_lowercase, min_size=1, max_size=16)
+
+
+@given(epoch=EPOCH, position=st.integers(min_value=0, max_value=36**13 - 1))
+def test_a_cursor_round_trips(epoch, position):
+    text = cursors.encode(epoch, position)
+    assert set(text) <= set(string.ascii_letters + string.digits + "-_.~")
+    assert cursors.decode(text, epoch, position) == position
+    assert cursors.decode(text, epoch, position + 5) == position
+
+
+@given(text=st.text(max_size=40), epoch=EPOCH, head=st.integers(min_value=0, max_value=10**12))
+def test_any_text_decodes_or_is_a_bad_cursor(text, epoch, head):
+    try:
+        position = cursors.decode(text, epoch, head)
+    except cursors.BadCursor:
+        return
+    assert 0 <= position <= head and text.startswith(epoch + ".")
+
+
+@given(epoch=EPOCH, position=st.integers(min_value=1, max_value=10**9))
+def test_a_cursor_beyond_the_head_or_of_another_epoch_is_refused(epoch, position):
+    with pytest.raises(cursors.BadCursor):
+        cursors.decode(cursors.encode(epoch, position), epoch, position - 1)
+    with pytest.raises(cursors.BadCursor):
+        cursors.decode(cursors.encode(epoch, position), epoch + "x" if len(epoch) < 16 else "z", position)
+
+
+class Body(Schema):
+    n = StrictInteger()
+    b = StrictBoolean()
+    t = Timestamp()
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                    max_leaves=5)
+
+
+@given(value=JSON)
+def test_strict_integer_takes_json_integers_only(value):
+    try:
+        loaded = Body().load({"n": value})["n"]
+    except ValidationError:
+        assert not (isinstance(value, int) and not isinstance(value, bool))
+        return
+    assert type(value) is int and loaded == value
+
+
+@given(value=JSON)
+def test_strict_boolean_takes_true_and_false_only(value):
+    try:
+        loaded = Body().load({"b": value})["b"]
+    except ValidationError:
+        assert not isinstance(value, bool)
+        return
+    assert loaded is value
+
+
+OFFSETS = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@given(moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=OFFSETS))
+def test_a_timestamp_with_an_offset_loads_as_naive_utc(moment):
+    text = moment.isoformat()
+    try:
+        loaded = Body().load({"t": text})["t"]
+    except ValidationError as exc:  # only when UTC would leave years 1..9999
+        assert "Out of range" in str(exc) or "Not a valid" in str(exc)
+        return
+    assert loaded.tzinfo is None
+    assert loaded.replace(tzinfo=timezone.utc) == moment
+    assert rfc3339(loaded).endswith("Z")
+
+
+@given(text=st.text(max_size=40))
+def test_any_text_is_a_timestamp_or_a_validation_error(text):
+    try:
+        loaded = Body().load({"t": text})["t"]
+    except ValidationError:
+        return
+    assert isinstance(loaded, datetime) and loaded.tzinfo is None
+
+
+@given(offset=st.integers(min_value=1, max_value=23))
+def test_timestamps_past_the_calendar_in_utc_are_out_of_range(offset):
+    for text in (f"9999-12-31T23:59:59-{offset:02d}:00", f"0001-01-01T00:00:00+{offset:02d}:00"):
+        with pytest.raises(ValidationError, match="Out of range"):
+            Body().load({"t": text})
+    assert Body().load({"t": "2031-01-01T00:00:00+01:00"})["t"] == datetime(2030, 12, 31, 23) + timedelta(0)
+
+
+# --- through the HTTP layer: query parameters and conditional headers -------------------------------
+
+@FAST
+@given(limit=st.one_of(st.integers(min_value=-5, max_value=1005).map(str), st.text(max_size=6)))
+def test_limit_is_1_to_1000_else_400(alice, limit):
+    r = alice.get("/changes?since=now&limit=" + urllib.parse.quote(limit))
+    ok = limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 1000
+    assert r.status_code == (200 if ok else 400), (limit, r.status_code)
+
+
+@FAST
+@given(names=st.lists(st.sampled_from(sorted(MODELS) + ["nope", "", "Task", "task "]), min_size=1, max_size=4))
+def test_types_is_a_comma_list_of_known_types_else_400(alice, names):
+    r = alice.get("/changes?since=now&types=" + urllib.parse.quote(",".join(names)))
+    assert r.status_code == (200 if set(names) <= set(MODELS) else 400), names
+
+
+HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=60)
+
+
+@FAST
+@given(header=st.one_of(HEADER_TEXT, st.lists(st.sampled_from(['"v1"', 'W/"v1"', '"v2"', "*", '"l1"', "W/",
+                                                                 '""', ",", " "]), max_size=4).map(", ".join)))
+def test_any_if_none_match_or_if_match_is_answered_without_error(alice, board, header):
+    path = f"/tasks/{board['task']['id']}"  # at version 1: its tag is "v1"
+    r = alice.get(path, headers={"If-None-Match": header})
+    assert r.status_code in (200, 304)
+    tags = [t.strip() for t in header.split(",")]
+    star = header.strip() == "*"  # RFC 9110: "*" stands alone, never in a list of tags
+    if '"v1"' in tags or 'W/"v1"' in tags or star:
+        assert r.status_code == 304, header
+    w = alice.get(path, headers={"If-Match": header})
+    assert w.status_code in (200, 412)
+    if '"v1"' in tags or star:
+        assert w.status_code == 200, header
+    elif 'W/"v1"' in tags:
+        assert w.status_code == 412, header  # If-Match compares strongly
