@@ -17,6 +17,7 @@ def create_app(overrides=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_poll_path(app)
     return app
 
 
@@ -60,6 +61,15 @@ def register_blueprints(app):
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     openapi.link_creations(api.spec)
+
+
+def register_poll_path(app):
+    """The engine's poll path in front of Flask, with the auth package's principal and read rule."""
+    from .auth import access, tokens
+    from .sync import poll
+
+    poll.configure(principal=tokens.principal_columns(), readable=access.readable)
+    poll.install(app)
 
 
 def register_errorhandlers(app):

@@ -34,6 +34,7 @@ def load(environ=None, instance_path="instance"):
         "SQLITE_BUSY_TIMEOUT": float(env.get("SQLITE_BUSY_TIMEOUT", "10")),
         "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "POLL_PATH": _bool(env.get("POLL_PATH", "true")),
         # flask-smorest / OpenAPI
         "API_TITLE": "Pollfeed",
         "API_VERSION": "1.0",

@@ -21,19 +21,17 @@ def _caller_is_admin():
 _GRANT = aliased(Membership, name="pf_grant")
 
 
-def readable(project_id_column):
+def readable(project_id_column, user_id=None, is_admin=None):
     """A clause: the caller may read rows of the project named by `project_id_column`.
 
     The caller enters as bind parameters evaluated at execution time, so one
-    statement serves every caller and compiles once.
+    statement serves every caller and compiles once; or, for the engine's poll
+    path, as the `user_id` and `is_admin` columns of the token's own row.
     """
-    return or_(
-        bindparam("pf_admin", callable_=_caller_is_admin, type_=Boolean),
-        exists().where(
-            _GRANT.project_id == project_id_column,
-            _GRANT.user_id == bindparam("pf_uid", callable_=_caller_id, type_=String),
-        ),
-    )
+    if user_id is None:
+        user_id = bindparam("pf_uid", callable_=_caller_id, type_=String)
+        is_admin = bindparam("pf_admin", callable_=_caller_is_admin, type_=Boolean)
+    return or_(is_admin, exists().where(_GRANT.project_id == project_id_column, _GRANT.user_id == user_id))
 
 
 def role(project_id):

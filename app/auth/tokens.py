@@ -65,6 +65,15 @@ def authenticate():
     g.principal = Principal(row[1], row[2], bool(row[3]))
 
 
+def principal_columns():
+    """How a token's hash finds its principal, in SQL: for the engine's poll path (sync.poll)."""
+    from ..sync.poll import PrincipalSource
+
+    return PrincipalSource(source=Token.__table__.join(User.__table__, User.id == Token.user_id),
+                           token_hash=Token.token_hash, user_id=User.id, is_admin=User.is_admin,
+                           valid=Token.revoked_at.is_(None), digest=digest)
+
+
 def revoke(token_or_id):
     """Revoke by plaintext token or by token id; returns how many were revoked."""
     cond = Token.token_hash == digest(token_or_id) if token_or_id.startswith(PREFIX) else Token.id == token_or_id

@@ -6,7 +6,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from ..auth import access
 from ..auth.models import Membership, User
 from ..extensions import db
-from ..sync import conditional, resources
+from ..sync import conditional, poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.problems import Conflict, Forbidden, NotFound, ValidationFailed
 from ..sync.versioned import represent, utcnow
@@ -76,6 +76,7 @@ class Projects(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ProjectList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.caller_list(query=PageArgs())
     def get(self, args):
         """List the projects the caller can read."""
         stmt = select(Project).where(access.readable(Project.id))
@@ -97,9 +98,9 @@ class Projects(MethodView):
 class ProjectItem(MethodView):
     @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, project_id):
+    @poll.item(Project, id="project_id")
+    def get(self, project):
         """Get a project."""
-        project = resources.read_item(Project, access.readable, id=project_id)
         return project, 200, resources.headers(project)
 
     @blp.arguments(update_project_schema)
@@ -141,6 +142,7 @@ class Members(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, MemberList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=PageArgs())
     def get(self, args, project_id):
         """List a project's members."""
         stmt = select(Membership).where(Membership.project_id == project_id)
@@ -151,9 +153,9 @@ class Members(MethodView):
 class MemberItem(MethodView):
     @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, project_id, user_id):
+    @poll.item(Membership, project_id="project_id", user_id="user_id")
+    def get(self, m):
         """Get one membership."""
-        m = resources.read_item(Membership, access.readable, project_id=project_id, user_id=user_id)
         return m, 200, resources.headers(m)
 
     @blp.arguments(MemberPutSchema)
@@ -203,6 +205,7 @@ class Statuses(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, StatusList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=PageArgs())
     def get(self, args, project_id):
         """List a project's statuses (the board's columns)."""
         stmt = select(Status).where(Status.project_id == project_id)
@@ -224,9 +227,9 @@ class Statuses(MethodView):
 class StatusItem(MethodView):
     @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, status_id):
+    @poll.item(Status, id="status_id")
+    def get(self, status):
         """Get a status."""
-        status = resources.read_item(Status, access.readable, id=status_id)
         return status, 200, resources.headers(status)
 
     @blp.arguments(update_status_schema)
@@ -285,6 +288,7 @@ class Tasks(MethodView):
     @blp.arguments(TaskListArgs, location="query")
     @blp.response(200, TaskList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=TaskListArgs())
     def get(self, args, project_id):
         """List a project's tasks; filter by status_id, search with q."""
         stmt = select(Task).where(Task.project_id == project_id)
@@ -313,9 +317,9 @@ class Tasks(MethodView):
 class TaskItem(MethodView):
     @blp.response(200, TaskSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, task_id):
+    @poll.item(Task, id="task_id")
+    def get(self, task):
         """Get a task."""
-        task = resources.read_item(Task, access.readable, id=task_id)
         return task, 200, resources.headers(task)
 
     @blp.arguments(update_task_schema)

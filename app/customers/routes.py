@@ -6,7 +6,7 @@ from ..auth import access
 from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, like, project_readable, require_project
 from ..extensions import db
-from ..sync import resources
+from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
 from ..sync.lookup import Lookup
 from ..sync.versioned import represent
@@ -38,6 +38,7 @@ class Customers(MethodView):
     @blp.arguments(CustomerListArgs, location="query")
     @blp.response(200, CustomerList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=CustomerListArgs(), digest_with=("q",))
     def get(self, args, project_id):
         """List or search a project's customers.
 
@@ -70,9 +71,9 @@ class Customers(MethodView):
 class CustomerItem(MethodView):
     @blp.response(200, CustomerSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, customer_id):
+    @poll.item(Customer, id="customer_id")
+    def get(self, customer):
         """Get a customer."""
-        customer = resources.read_item(Customer, access.readable, id=customer_id)
         return customer, 200, resources.headers(customer)
 
     @blp.arguments(update_customer_schema)

@@ -14,7 +14,7 @@ from ..boards.routes import (
     require_self_or_owner,
 )
 from ..extensions import db
-from ..sync import resources
+from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.lookup import Lookup
 from ..sync.problems import Conflict, ValidationFailed
@@ -66,6 +66,7 @@ class Events(MethodView):
     @blp.arguments(EventListArgs, location="query")
     @blp.response(200, EventList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=EventListArgs())
     def get(self, args, project_id):
         """List a project's events; filter by status, owner and date range (overlap with [from, to])."""
         stmt = select(Event).where(Event.project_id == project_id)
@@ -114,9 +115,9 @@ class BookedEvents(MethodView):
 class EventItem(MethodView):
     @blp.response(200, EventSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, event_id):
+    @poll.item(Event, id="event_id")
+    def get(self, event):
         """Get an event."""
-        event = resources.read_item(Event, access.readable, id=event_id)
         return event, 200, resources.headers(event)
 
     @blp.arguments(update_event_schema)
@@ -217,9 +218,9 @@ class Bookings(MethodView):
 class BookingItem(MethodView):
     @blp.response(200, BookingSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, booking_id):
+    @poll.item(Booking, id="booking_id")
+    def get(self, booking):
         """Get a booking."""
-        booking = resources.read_item(Booking, access.readable, id=booking_id)
         return booking, 200, resources.headers(booking)
 
     @blp.response(204)

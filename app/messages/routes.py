@@ -7,7 +7,7 @@ from ..auth import access
 from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project, require_self_or_owner
 from ..extensions import db
-from ..sync import resources
+from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.problems import Forbidden
 from ..sync.versioned import represent, utcnow
@@ -38,6 +38,7 @@ class Threads(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ThreadList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=PageArgs())
     def get(self, args, project_id):
         """List a project's threads."""
         stmt = select(Thread).where(Thread.project_id == project_id)
@@ -59,9 +60,9 @@ class Threads(MethodView):
 class ThreadItem(MethodView):
     @blp.response(200, ThreadSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, thread_id):
+    @poll.item(Thread, id="thread_id")
+    def get(self, thread):
         """Get a thread."""
-        thread = resources.read_item(Thread, access.readable, id=thread_id)
         return thread, 200, resources.headers(thread)
 
     @blp.arguments(update_thread_schema)
@@ -118,9 +119,9 @@ class Messages(MethodView):
 class MessageItem(MethodView):
     @blp.response(200, MessageSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, message_id):
+    @poll.item(Message, id="message_id")
+    def get(self, message):
         """Get a message."""
-        message = resources.read_item(Message, access.readable, id=message_id)
         return message, 200, resources.headers(message)
 
     @blp.arguments(MessageSchema(partial=True))

@@ -7,7 +7,7 @@ from ..auth import access
 from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
 from ..extensions import db
-from ..sync import conditional, resources
+from ..sync import conditional, poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
 from ..sync.problems import NotFound
 from ..sync.versioned import represent, utcnow, version_tag
@@ -50,6 +50,7 @@ class Notifications(MethodView):
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, NotificationList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=NotificationListArgs(), audience=True)
     def get(self, args, project_id):
         """The caller's notifications in the project, tagged by the caller's private watermark."""
         stmt = select(Notification).where(Notification.project_id == project_id,
@@ -64,16 +65,14 @@ class Notifications(MethodView):
 class Unread(MethodView):
     @blp.response(200, UnreadCountSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, project_id):
+    @poll.item(UnreadCount, optional=True, project_id="project_id", user_id=poll.PRINCIPAL)
+    def get(self, counter, project_id):
         """The caller's unread count: a badge polls it with If-None-Match.
 
         Before the caller's first notification (e.g. an admin who is not a
         member) it is 0 at version 0.
         """
-        try:
-            counter = resources.read_item(UnreadCount, access.readable, project_id=project_id,
-                                          user_id=g.principal.id)
-        except NotFound:
+        if counter is None:
             require_project(project_id)
             conditional.check_read(version_tag(0, g.principal.id))
             return _no_counter(project_id)
@@ -109,9 +108,9 @@ class MarkAllRead(MethodView):
 class NotificationItem(MethodView):
     @blp.response(200, NotificationSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, notification_id):
+    @poll.item(Notification, id="notification_id", user_id=poll.PRINCIPAL)
+    def get(self, n):
         """Get one of the caller's notifications (anyone else's is 404, an admin's too)."""
-        n = resources.read_item(Notification, access.readable, id=notification_id, user_id=g.principal.id)
         return n, 200, resources.headers(n)
 
     @blp.arguments(MarkSchema)

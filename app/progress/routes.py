@@ -2,10 +2,9 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ..auth import access
 from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, project_readable
-from ..sync import resources
+from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
 from ..sync.versioned import represent
 from . import derive  # noqa: F401  (registers the deriver)
@@ -26,6 +25,7 @@ class ProgressListView(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ProgressList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=PageArgs())
     def get(self, args, project_id):
         """Every member's progress in the project (a leaderboard)."""
         stmt = select(Progress).where(Progress.project_id == project_id)
@@ -36,9 +36,9 @@ class ProgressListView(MethodView):
 class ProgressItem(MethodView):
     @blp.response(200, ProgressSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, project_id, user_id):
+    @poll.item(Progress, project_id="project_id", user_id="user_id")
+    def get(self, row):
         """One member's progress: points, completed tasks, streak."""
-        row = resources.read_item(Progress, access.readable, project_id=project_id, user_id=user_id)
         return row, 200, resources.headers(row)
 
 
@@ -46,7 +46,7 @@ class ProgressItem(MethodView):
 class SummaryItem(MethodView):
     @blp.response(200, SummarySchema, headers=ITEM_HEADERS)
     @blp.doc(responses=READ_DOC)
-    def get(self, project_id):
+    @poll.item(Summary, project_id="project_id")
+    def get(self, row):
         """The project's summary: tasks per status and completion percentage."""
-        row = resources.read_item(Summary, access.readable, project_id=project_id)
         return row, 200, resources.headers(row)

@@ -125,9 +125,10 @@ class Query:
     include_resource: bool = False
 
 
-def _tag(principal, query, since, upto, horizon):
+def feed_tag(principal_id, is_admin, query, since, upto, horizon):
+    """A feed page's tag: the caller, the query, and the positions the page spans."""
     key = "|".join(
-        map(str, (principal.id, principal.is_admin, since, query.limit, query.project, ",".join(query.types),
+        map(str, (principal_id, is_admin, since, query.limit, query.project, ",".join(query.types),
                   query.include_resource, upto, horizon))
     )
     return '"f' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
@@ -152,7 +153,7 @@ def prepare(principal, query):
         raise NotFound()
     if query.since == "now":
         upto = state.head
-    etag = _tag(principal, query, since, upto, state.horizon)
+    etag = feed_tag(principal.id, principal.is_admin, query, since, upto, state.horizon)
     check_read(etag)
     return since, upto, etag, state
 

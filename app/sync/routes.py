@@ -3,7 +3,7 @@ from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from webargs.fields import DelimitedList
 
-from . import feed
+from . import feed, poll
 from .http import LIST_HEADERS, Blueprint
 from .versioned import MODELS
 
@@ -81,6 +81,7 @@ class ChangesPage(Schema):
 @blp.route("/changes", methods=["GET"])
 @blp.arguments(ChangesArgs, location="query", as_kwargs=True)
 @blp.response(200, ChangesPage, headers=LIST_HEADERS)
+@poll.feed()
 @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
                     "400": {"description": "Bad cursor or parameter"},
                     "410": {"description": "Cursor expired: re-list"}})

@@ -42,3 +42,11 @@ def world(alice, bob, board):
     return {**board, "event": event, "pending": pending, "open": open_event, "booking": booking,
             "thread": thread, "message": message, "customer": customer, "notification": notes[0],
             "bob_id": bob.me()["id"], "alice_id": alice.me()["id"]}
+
+
+@pytest.fixture
+def callers(alice, bob, carol, anonymous, admin):
+    """owner, member, outsider (carol, with a project of her own), anonymous and admin."""
+    carol.make_board("carol's own")
+    return dict(zip(("owner", "member", "outsider", "anonymous", "admin"), (alice, bob, carol, anonymous, admin),
+                    strict=True))

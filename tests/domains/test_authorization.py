@@ -58,12 +58,6 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture
-def callers(alice, bob, carol, anonymous, admin):
-    carol.make_board("carol's own")
-    return dict(zip(ROLES, (alice, bob, carol, anonymous, admin), strict=True))
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "template", "body", "etag_from", "expected"), ENDPOINTS,
                          ids=[f"{e[0]} {e[1]}" for e in ENDPOINTS])

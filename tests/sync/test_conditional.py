@@ -87,6 +87,9 @@ def test_require_if_match_can_be_turned_off(app, alice, board):
     assert alice.patch(f"/tasks/{board['task']['id']}", {"title": "x"}).status_code == 200
 
 
+FLASK_PATH = {"environ_overrides": {"pollfeed.poll_path": False}}  # these count the Flask path's own queries
+
+
 @pytest.fixture
 def statements(app):
     seen = []
@@ -105,7 +108,7 @@ def test_item_304_loads_no_row(alice, board, statements):
     path = f"/tasks/{board['task']['id']}"
     etag = alice.get(path).headers["ETag"]
     statements.clear()
-    assert alice.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert alice.get(path, headers={"If-None-Match": etag}, **FLASK_PATH).status_code == 304
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 2, queries  # the token, then the version
     assert not any("tasks.title" in q for q in queries)
@@ -115,7 +118,7 @@ def test_list_304_reads_no_member(alice, board, statements):
     path = f"/projects/{board['pid']}/tasks"
     etag = alice.get(path).headers["ETag"]
     statements.clear()
-    assert alice.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert alice.get(path, headers={"If-None-Match": etag}, **FLASK_PATH).status_code == 304
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 2, queries
     assert not any("FROM tasks" in q for q in queries)
@@ -126,7 +129,7 @@ def test_feed_304_reads_no_change(alice, board, statements):
     url = f"/changes?since={first.json['next']}"
     etag = alice.get(url).headers["ETag"]
     statements.clear()
-    assert alice.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert alice.get(url, headers={"If-None-Match": etag}, **FLASK_PATH).status_code == 304
     assert not any("FROM changes" in s for s in statements), statements
 
 

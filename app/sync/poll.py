@@ -1,0 +1,514 @@
+"""The poll path: a conditional GET answered 304 by one SQL statement, ahead of Flask.
+
+A dashboard's poll is nearly always "nothing new". This WSGI middleware
+answers that case before Flask routes, parses or serialises anything: it
+matches the path against the GET routes that declare how they are polled
+(`item`, `scoped_list`, `feed` below), and runs one statement, compiled once
+per dialect, that goes from the token's hash to the principal, the read rule,
+and the version or watermark the tag is made of. When the client's
+If-None-Match names that tag, it answers 304 with exactly the headers Flask's
+304 would carry. Everything else goes to Flask unchanged: a tag that no longer
+matches (a 200), any other precondition header, a malformed request, an
+unknown route, a route that declares nothing, and any database error, so that
+401, 404, 410 and the 503 mapping have one home.
+
+The declarations are the ones the Flask views serve themselves from: `item`
+loads the row for the view through `resources.read_item` with the same model,
+keys and read rule; list and feed views compute the same tags through
+`resources` and `feed`. A differential test (tests/sync/test_poll.py) keeps
+both paths' 304s equal, header by header, on every GET route.
+
+Nothing is cached: each poll reads the database, on a connection of the
+thread's own in autocommit mode, so a write committed by any worker is seen by
+the next poll on any other.
+"""
+import functools
+import hashlib
+import hmac
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+from urllib.parse import parse_qsl
+
+from flask import g
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import Boolean, String, bindparam, case, exists, func, literal, null, or_, select
+from sqlalchemy.exc import DBAPIError
+from werkzeug.http import parse_etags
+
+from . import cursor as cursors
+from .changelog import FeedAccess, FeedScope, FeedState
+from .versioned import MODELS, private_key, version_tag
+
+log = logging.getLogger("pollfeed.poll")
+
+#: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
+PRINCIPAL = "<principal>"
+
+
+class PrincipalSource(NamedTuple):
+    """How a token's hash finds its principal, in SQL (registered by the auth package)."""
+
+    source: Any  # a FROM clause joining tokens to users
+    token_hash: Any
+    user_id: Any
+    is_admin: Any
+    valid: Any  # a clause: the token is not revoked
+    digest: Callable[[str], str]  # token -> its stored hash
+
+
+#: Filled by `configure`: the principal source and the read rule, rule(scope, user_id, is_admin) -> clause.
+_AUTH = {}
+
+
+def configure(principal, readable):
+    """Called once by the app factory with the auth package's principal source and read rule."""
+    _AUTH["principal"], _AUTH["readable"] = principal, readable
+
+
+def readable_rule(scope_column):
+    """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
+    return _AUTH["readable"](scope_column)
+
+
+# --- declarations --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """GET of one versioned row: `keys` map model attributes to URL variables (or PRINCIPAL)."""
+
+    model: type
+    keys: tuple
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ScopedList:
+    """GET of a list tagged by a scope's watermark (the caller's private one with `audience`).
+
+    `query` is the view's query-string schema: a poll whose query it refuses goes to Flask.
+    `digest_with` names query parameters that make the list digest-tagged instead (a search).
+    """
+
+    scope: str = "project_id"
+    audience: bool = False
+    query: Any = None
+    digest_with: tuple = ()
+
+
+@dataclass(frozen=True)
+class Feed:
+    """GET /changes."""
+
+    query: Any = None
+
+
+@dataclass(frozen=True)
+class CallerList:
+    """GET of everything the caller can read (their projects), tagged by their visible watermark."""
+
+    query: Any = None
+
+
+def _mark(spec):
+    def decorate(fn):
+        fn.__poll__ = spec
+        return fn
+    return decorate
+
+
+def item(model, optional=False, **keys):
+    """Declare an item GET and serve the Flask path from the same declaration.
+
+    The view receives the loaded row (or None, with `optional`, when there is
+    none) in place of the URL variables named in `keys`; 404 and 304 are
+    decided before it runs, from the version alone.
+    """
+    from .problems import NotFound
+    from .resources import read_item
+
+    spec = Item(model, tuple(keys.items()), optional)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def view(self, *args, **kwargs):
+            values = {attr: g.principal.id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
+            try:
+                obj = read_item(model, readable_rule, **values)
+            except NotFound:
+                if not optional:
+                    raise
+                obj = None
+            if not optional:  # with `optional` the view answers for a missing row: it keeps the variables
+                for _attr, var in spec.keys:
+                    kwargs.pop(var, None)
+            return fn(self, obj, *args, **kwargs)
+
+        view.__poll__ = spec
+        return view
+
+    return decorate
+
+
+def scoped_list(scope="project_id", audience=False, query=None, digest_with=()):
+    """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page)."""
+    return _mark(ScopedList(scope, audience, query, tuple(digest_with)))
+
+
+def caller_list(query=None):
+    """Declare a list of everything the caller can read (the view tags it with resources.caller_page)."""
+    return _mark(CallerList(query))
+
+
+def feed(query=None):
+    """Declare the change feed (the view tags it with feed.read)."""
+    return _mark(Feed(query))
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+class _Compiled:
+    """A SELECT compiled once per dialect, run on a raw DB-API cursor, results through the column types."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self.by_dialect = {}
+
+    def run(self, dialect, cursor, params):
+        entry = self.by_dialect.get(dialect.name)
+        if entry is None:
+            compiled = self.statement.compile(dialect=dialect)
+            names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+            binds = [compiled.binds[n] for n in names]  # ours by key; literals keep their own values
+            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for c in self.statement.selected_columns]
+            entry = self.by_dialect[dialect.name] = (str(compiled), compiled.positional, names, binds, processors)
+        sql, positional, names, binds, processors = entry
+        values = [params[b.key] if b.key in params else b.effective_value for b in binds]
+        cursor.execute(sql, tuple(values) if positional else dict(zip(names, values, strict=True)))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+
+def _principal_select(*columns):
+    p = _AUTH["principal"]
+    return (select(p.token_hash, p.user_id, p.is_admin, *columns).select_from(p.source)
+            .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
+
+
+def _scope_exists(scope):
+    """The scope names something that exists: a row of the model that is its own scope (the project)."""
+    owners = [m for m in MODELS.values() if m.__scope_attr__ == "id"]
+    return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
+
+
+def _build_item(spec):
+    p, model = _AUTH["principal"], spec.model
+    criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else bindparam(f"u_{var}", type_=String))
+                for attr, var in spec.keys]
+    scope = getattr(model, model.__scope_attr__)
+    audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
+    return _principal_select(model.version, audience).select_from(model.__table__).where(
+        *criteria, _AUTH["readable"](scope, p.user_id, p.is_admin))
+
+
+def _build_scoped(spec):
+    p = _AUTH["principal"]
+    st, s = FeedState.__table__.c, FeedScope.__table__.c
+    key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
+           else bindparam("u_scope_key", type_=String))
+    watermark = func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0)
+    scope = bindparam("u_scope", type_=String)
+    return (_principal_select(watermark, st.horizon).join(FeedState.__table__, st.id == 1)
+            .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
+                   _AUTH["readable"](scope, p.user_id, p.is_admin)))
+
+
+def _visible_sql(user_id, is_admin, scoped):
+    """The caller's visible watermark, as feed.visible_watermark, correlated to the principal's columns."""
+    a, s, st = FeedAccess.__table__.c, FeedScope.__table__.c, FeedState.__table__.c
+    capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
+    member = select(func.coalesce(func.max(capped), 0)).select_from(
+        FeedAccess.__table__.join(FeedScope.__table__, or_(s.key == a.scope,
+                                                          s.key == private_key(a.scope, a.principal_id)))
+    ).where(a.principal_id == user_id)
+    if scoped:
+        member = member.where(a.scope == bindparam("f_scope", type_=String))
+        admin = select(func.coalesce(func.max(s.position), 0)).where(
+            s.key.in_([bindparam("f_scope2", type_=String),
+                       private_key(bindparam("f_scope3", type_=String), user_id)])).scalar_subquery()
+    else:
+        admin = st.head
+    return case((is_admin, admin), else_=member.scalar_subquery())
+
+
+def _build_feed(scoped):
+    p = _AUTH["principal"]
+    st, a = FeedState.__table__.c, FeedAccess.__table__.c
+    columns = [st.head, st.horizon, st.epoch, _visible_sql(p.user_id, p.is_admin, scoped)]
+    if scoped:
+        # The newest end of the caller's access periods to the project (NULL: still a member; an
+        # admin: the project ever had a reader): feed.can_follow decides from it and `since`.
+        open_end = literal(2**62)
+        periods = select(func.max(func.coalesce(a.end_pos, open_end))).where(
+            a.scope == bindparam("f_scope4", type_=String),
+            or_(p.is_admin, a.principal_id == p.user_id)).scalar_subquery()
+        columns.append(periods)
+    else:
+        columns.append(null())
+    return _principal_select(*columns).join(FeedState.__table__, st.id == 1)
+
+
+def _build_caller():
+    p = _AUTH["principal"]
+    st = FeedState.__table__.c
+    return _principal_select(st.horizon, _visible_sql(p.user_id, p.is_admin, False)).join(
+        FeedState.__table__, st.id == 1)
+
+
+# --- the middleware ------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_REFUSE = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_MODIFIED_SINCE")
+
+
+@dataclass
+class _Route:
+    pattern: Any
+    spec: Any
+    statements: dict = field(default_factory=dict)
+
+
+def _first_values(query_string):
+    args = {}
+    for k, v in parse_qsl(query_string, keep_blank_values=True):
+        args.setdefault(k, v)
+    return args
+
+
+class PollPath:
+    """WSGI middleware in front of Flask; see the module's docstring."""
+
+    def __init__(self, app):
+        self.app, self.flask = app, app.wsgi_app
+        self.routes = None
+        self.answered = 0  # 304s this path answered (for tests and the curious)
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        from ..extensions import db
+
+        with app.app_context():
+            self.engine = db.engine
+        self.database_errors = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
+        from .polling import advice_headers
+        self.advice = advice_headers(app.config)
+
+    # -- routing
+
+    def _routes(self):
+        if self.routes is None:
+            with self.lock:
+                if self.routes is None:
+                    routes = []
+                    for rule in self.app.url_map.iter_rules():
+                        if "GET" not in rule.methods:
+                            continue
+                        view = self.app.view_functions[rule.endpoint]
+                        fn = getattr(getattr(view, "view_class", None), "get", view)
+                        spec = getattr(fn, "__poll__", None)
+                        if spec is not None:
+                            regex = "^" + _SEGMENT.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)",
+                                                       re.escape(rule.rule).replace(r"\<", "<").replace(r"\>", ">"))
+                            routes.append(_Route(re.compile(regex + "$"), spec))
+                    self.routes = routes
+        return self.routes
+
+    def _match(self, path):
+        for route in self._routes():
+            m = route.pattern.match(path)
+            if m:
+                return route, m.groupdict()
+        return None, None
+
+    # -- the database
+
+    def _cursor(self):
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            raw = self.engine.raw_connection()  # made by the engine: SQLite's pragmas and WAL apply
+            raw.detach()  # ours for this thread: not the pool's, so it never holds a pooled slot
+            conn = raw.dbapi_connection
+            if self.engine.dialect.name == "postgresql":
+                conn.autocommit = True  # every poll its own snapshot: nothing committed is missed
+            self.local.conn = conn
+        return conn.cursor()
+
+    def _drop(self):
+        conn = getattr(self.local, "conn", None)
+        self.local.conn = None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # it is gone already
+                pass
+
+    def close(self):
+        self._drop()
+
+    # -- WSGI
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_IF_NONE_MATCH" in environ
+                and environ.get("pollfeed.poll_path", True)):
+            try:
+                headers = self.decide(environ)
+            except self.database_errors:  # decided by Flask instead, which maps database errors to 503
+                log.debug("poll path: database error, Flask answers", exc_info=True)
+                self._drop()
+                headers = None
+            except Exception:  # a bug here must not cost the request: Flask answers, the log tells
+                log.exception("poll path failed; Flask answers")
+                self._drop()
+                headers = None
+            if headers is not None:
+                self.answered += 1
+                start_response("304 NOT MODIFIED", headers)
+                return []
+        return self.flask(environ, start_response)
+
+    def decide(self, environ):
+        """The 304's headers, or None for Flask to answer."""
+        if any(h in environ for h in _REFUSE):
+            return None
+        path, qs = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+        if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
+            return None
+        route, values = self._match(path)
+        if route is None:
+            return None
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        args = _first_values(qs) if qs else {}
+        spec = route.spec
+        query = getattr(spec, "query", None)
+        if args:
+            if isinstance(spec, Item):
+                pass  # items take no query parameters; Flask ignores them too
+            elif query is not None:
+                try:
+                    query.load(args, unknown=EXCLUDE)
+                except ValidationError:
+                    return None
+            if isinstance(spec, ScopedList) and any(args.get(n) for n in spec.digest_with):
+                return None
+        hashed = _AUTH["principal"].digest(token)
+        tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
+        tag = self._tag(route, spec, values, args, hashed)
+        if tag is None or not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
+            return None
+        return [("ETag", tag), *self.advice]
+
+    def _run(self, route, key, build, params):
+        stmt = route.statements.get(key)
+        if stmt is None:
+            stmt = route.statements[key] = _Compiled(build())
+        cursor = self._cursor()
+        try:
+            return stmt.run(self.engine.dialect, cursor, params)
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _principal(row, hashed):
+        if row is None or not hmac.compare_digest(row[0], hashed):
+            return None
+        return row[1], bool(row[2])
+
+    def _tag(self, route, spec, values, args, hashed):
+        if isinstance(spec, Item):
+            params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
+            row = self._run(route, "item", lambda: _build_item(spec), {"pf_hash": hashed, **params})
+            if self._principal(row, hashed) is None:
+                return None
+            return version_tag(row[3], row[4] if spec.model.__audience_attr__ else None)
+        if isinstance(spec, ScopedList):
+            scope = values[spec.scope]
+            row = self._run(route, "list", lambda: _build_scoped(spec),
+                            {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            from .resources import list_tag
+            return list_tag(max(row[3], row[4]), principal[0] if spec.audience else None)
+        if isinstance(spec, CallerList):
+            row = self._run(route, "caller", _build_caller, {"pf_hash": hashed})
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            from .resources import list_tag
+            return list_tag(max(row[4], row[3]), principal[0])
+        if isinstance(spec, Feed):
+            return self._feed_tag(route, args, hashed)
+        return None
+
+    def _feed_tag(self, route, args, hashed):
+        from .feed import Query, feed_tag
+
+        try:
+            limit = int(args.get("limit", "100"))
+        except ValueError:
+            return None
+        types = tuple(args["types"].split(",")) if "types" in args else ()
+        include = args.get("include")
+        since_text, project = args.get("since"), args.get("project")
+        if since_text == "" or not 1 <= limit <= 1000 or include not in (None, "resource") or (
+                "types" in args and not set(types) <= set(MODELS)):
+            return None
+        scoped = project is not None
+        params = {"pf_hash": hashed}
+        if scoped:
+            params.update(f_scope=project, f_scope2=project, f_scope3=project, f_scope4=project)
+        row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
+        principal = self._principal(row, hashed)
+        if principal is None:
+            return None
+        head, horizon, epoch, upto, periods = row[3:8]
+        if since_text is None:
+            since = horizon
+        elif since_text == "now":
+            since = head
+        else:
+            try:
+                since = cursors.decode(since_text, epoch, head)
+            except cursors.BadCursor:
+                return None
+            if since < horizon:
+                return None  # 410: Flask's
+        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= since)):
+            return None  # 404: Flask's
+        if since_text == "now":
+            upto = head
+        query = Query(since=since_text, limit=limit, project=project, types=types,
+                      include_resource=include == "resource")
+        return feed_tag(principal[0], principal[1], query, since, upto, horizon)
+
+
+def install(app):
+    """Put the poll path in front of `app` (unless POLL_PATH is off); returns it (or None)."""
+    if not app.config.get("POLL_PATH", True):
+        return None
+    poll_path = PollPath(app)
+    app.wsgi_app = poll_path
+    app.extensions["pollfeed.poll_path"] = poll_path
+    return poll_path
+
+
+def digest_of(rows):
+    """The search tag's digest, as resources.digest_page makes it."""
+    return hashlib.blake2b(";".join("|".join(map(str, row)) for row in rows).encode(), digest_size=12).hexdigest()

@@ -1,0 +1,102 @@
+"""The poll path (app/sync/poll.py) against the Flask path, on every GET route: same answers, header by header."""
+import pytest
+
+from .test_authorization import api_get_routes, fill
+
+FLASK = {"pollfeed.poll_path": False}
+#: Variants of routes whose query strings change what tags them.
+QUERIES = {
+    "/projects/<project_id>/tasks": ["?limit=5", "?status_id={todo}", "?q=fix", "?limit=abc"],
+    "/projects/<project_id>/customers": ["?q=ada", "?limit=2"],
+    "/projects/<project_id>/notifications": ["?unread=true", "?unread=maybe"],
+    "/projects/<project_id>/events": ["?status=approved", "?from=2031-01-01T00:00:00Z", "?status=nope"],
+    "/changes": ["?since=now", "", "?project={pid}", "?project={pid}&since=now", "?types=task,status",
+                 "?types=task&include=resource&limit=7", "?limit=0", "?since=zz.1", "?project={pid}/x",
+                 "?since={cursor}&project={pid}", "?since={cursor}"],
+    "/projects": ["?limit=1", "?limit=-1"],
+}
+
+
+def pair(api, path, headers):
+    fast = api.get(path, headers=headers)
+    slow = api.get(path, headers=headers, environ_overrides=FLASK)
+    return fast, slow
+
+
+def same(fast, slow, where):
+    assert fast.status_code == slow.status_code, (where, fast.status_code, slow.status_code)
+    assert list(fast.headers.items()) == list(slow.headers.items()), where
+    assert fast.get_data() == slow.get_data(), where
+
+
+def test_every_get_route_answers_the_same_on_both_paths(app, world, callers):
+    poll_path = app.extensions["pollfeed.poll_path"]
+    cursor = callers["owner"].feed("now")["next"]
+    callers["owner"].created(f"/projects/{world['pid']}/statuses", {"name": "Later"})
+    checked, fast_by_rule = 0, {}
+    for rule in api_get_routes(app):
+        base = fill(rule, world)
+        for query in ["", *QUERIES.get(rule, [])]:
+            path = base + query.format(pid=world["pid"], todo=world["todo"]["id"], cursor=cursor)
+            for role in ("owner", "member", "outsider", "admin"):
+                api = callers[role]
+                first = api.get(path, environ_overrides=FLASK)
+                etag = first.headers.get("ETag")
+                for headers in ({"If-None-Match": etag} if etag else {}, {"If-None-Match": '"nope"'},
+                                {"If-None-Match": "*"}, {"If-None-Match": f'"x", W/{etag}' if etag else '"x"'},
+                                {"If-None-Match": etag or "*", "If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT"}):
+                    before = poll_path.answered
+                    fast, slow = pair(api, path, headers)
+                    same(fast, slow, (path, role, headers))
+                    fast_by_rule[rule] = fast_by_rule.get(rule, 0) + poll_path.answered - before
+                    checked += 1
+                head = api.head(path, headers={"If-None-Match": etag or "*"})
+                assert head.status_code == api.head(path, headers={"If-None-Match": etag or "*"},
+                                                    environ_overrides=FLASK).status_code
+    assert checked > 500
+    declared = {r.rule for r in app.url_map.iter_rules() if declares(app, r)}
+    assert len(declared) >= 20
+    # every declared route's 304s really came from the poll path; the others' from Flask
+    assert {rule for rule, n in fast_by_rule.items() if n} == declared
+
+
+def declares(app, rule):
+    view = app.view_functions[rule.endpoint]
+    return "GET" in rule.methods and hasattr(getattr(getattr(view, "view_class", None), "get", view), "__poll__")
+
+
+def test_a_poll_is_one_statement(app, world, callers, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("counted with SQLite's trace callback")
+    poll_path = app.extensions["pollfeed.poll_path"]
+    owner = callers["owner"]
+    paths = [f"/tasks/{world['task']['id']}", f"/projects/{world['pid']}/tasks", "/changes?since=now",
+             f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count", "/projects"]
+    tags = {p: owner.get(p).headers["ETag"] for p in paths}
+    owner.get(paths[0], headers={"If-None-Match": tags[paths[0]]})  # opens the poll path's connection
+    seen = []
+    poll_path.local.conn.set_trace_callback(seen.append)
+    try:
+        for p in paths:
+            seen.clear()
+            before = poll_path.answered
+            assert owner.get(p, headers={"If-None-Match": tags[p]}).status_code == 304, p
+            assert poll_path.answered == before + 1, p
+            assert len(seen) == 1 and seen[0].lstrip().upper().startswith("SELECT"), (p, seen)
+            assert "FROM changes" not in seen[0] and "title" not in seen[0], p
+    finally:
+        poll_path.local.conn.set_trace_callback(None)
+
+
+def test_a_revoked_token_or_a_removed_member_is_never_answered_304(app, world, callers, alice, runner):
+    bob = callers["member"]
+    path = f"/tasks/{world['task']['id']}"
+    etag = bob.get(path).headers["ETag"]
+    assert bob.get(path, headers={"If-None-Match": etag}).status_code == 304
+    alice.remove(f"/projects/{world['pid']}/members/{world['bob_id']}")
+    assert bob.get(path, headers={"If-None-Match": etag}).status_code == 404
+    carol = callers["outsider"]
+    mine = carol.get("/projects").headers["ETag"]
+    assert carol.get("/projects", headers={"If-None-Match": mine}).status_code == 304
+    assert runner.invoke(args=["tokens", "revoke", carol.token]).exit_code == 0
+    assert carol.get("/projects", headers={"If-None-Match": mine}).status_code == 401
