@@ -21,13 +21,14 @@ def free_port():
 class Server:
     """gunicorn wsgi:app on a loopback port, with its own database."""
 
-    def __init__(self, database_url, workers=2, env=None, log_path=None):
+    def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=()):
         self.database_url = database_url
         self.workers = workers
         self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.extra_args = list(extra_args)
         self.proc = None
 
     def flask(self, *args):
@@ -57,7 +58,8 @@ class Server:
         log = open(self.log_path or os.devnull, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--access-logfile", "-" if self.log_path else "/dev/null"],
+             "--workers", str(self.workers), "--access-logfile", "-" if self.log_path else "/dev/null",
+             *self.extra_args],
             cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
