@@ -1,10 +1,12 @@
 """Does a feed read cost what the caller's own changes cost, however much history other tenants have?
 
-Usage: .venv/bin/python bench/feed_scale.py [--sizes 1000 1000000] [--database-url postgresql+psycopg://...]
+Usage: .venv/bin/python bench/feed_scale.py [--sizes 1000 1000000] [--own N] [--database-url postgresql+psycopg://...]
 In-process (Flask's test client, the real app and database). For each log size a synthetic log is
 built with one bulk INSERT: the caller's project holds 1 change in 1,000 and 100 other projects,
 which the caller cannot read, hold the rest. Four cases, median of 30 requests each; the ratio of the
 largest log to the smallest is the figure. Goal (issue 10): every case <= 1.5x.
+With --own N the caller's project holds N changes in every log (spread evenly), so the pages compared
+carry the same changes and only other tenants' history differs.
 """
 import argparse
 import statistics
@@ -30,7 +32,7 @@ SERIES = {
 }
 
 
-def build(url, size):
+def build(url, size, own_every=OWN_EVERY):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
@@ -43,14 +45,13 @@ def build(url, size):
         conn = db.session.connection()
         base = conn.execute(text("SELECT head FROM feed_state WHERE id = 1")).scalar()
         dialect = conn.dialect.name
-        mod = "%" if dialect == "sqlite" else "%"
         conn.execute(text(
             f"INSERT INTO changes (position, type, resource_id, project_id, op, version, fields, at) "
-            f"SELECT :base + n, 'task', 'r' || n, CASE WHEN n {mod} {OWN_EVERY} = 0 THEN :pid "
-            f"ELSE 'other' || (n {mod} 100) END, 'update', 2, '[\"title\"]', CURRENT_TIMESTAMP "
+            f"SELECT :base + n, 'task', 'r' || n, CASE WHEN n % {own_every} = 0 THEN :pid "
+            f"ELSE 'other' || (n % 100) END, 'update', 2, '[\"title\"]', CURRENT_TIMESTAMP "
             f"FROM ({SERIES[dialect]}) AS series"), {"base": base, "n": size, "pid": pid})
         head = base + size
-        own_last = base + (size // OWN_EVERY) * OWN_EVERY
+        own_last = base + (size // own_every) * own_every
         conn.execute(text("UPDATE feed_state SET head = :h WHERE id = 1"), {"h": head})
         conn.execute(text("UPDATE feed_scopes SET position = :p WHERE key = :k"), {"p": own_last, "k": pid})
         epoch = conn.execute(text("SELECT epoch FROM feed_state WHERE id = 1")).scalar()
@@ -60,7 +61,7 @@ def build(url, size):
         if dialect == "sqlite":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-    ten_back = own_last - 10 * OWN_EVERY
+    ten_back = max(base, own_last - 10 * own_every)  # a 1k log holds one own change: from its start
     return app, client, auth, pid, {
         "304 at the head": (f"/changes?since={cursors.encode(epoch, head)}", True),
         "a page 10 own changes back": (f"/changes?since={cursors.encode(epoch, ten_back)}", False),
@@ -96,11 +97,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 1_000_000])
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--own", type=int, default=None, help="own changes in every log (default: 1 in 1,000)")
     opts = ap.parse_args()
     results = {}
     for size in opts.sizes:
         t = time.perf_counter()
-        app, client, auth, pid, cases = build(fresh_url(opts.database_url, size), size)
+        own_every = size // opts.own if opts.own else OWN_EVERY
+        app, client, auth, pid, cases = build(fresh_url(opts.database_url, size), size, own_every)
         print(f"built a {size:,}-change log in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         results[size] = {name: timed(client, auth, path, cond) for name, (path, cond) in cases.items()}
         with app.app_context():

@@ -12,6 +12,8 @@ class BadCursor(BadRequest):
 
 
 def encode(epoch, position):
+    if position < 0:
+        raise ValueError(f"a position is never negative: {position}")
     n, out = position, ""
     while True:
         n, r = divmod(n, 36)
