@@ -1,4 +1,6 @@
 """Events: proposal, approval, filters, bookings that never exceed capacity, my booked events."""
+import pytest
+
 from ..support import problem
 from .conftest import approve, event_body
 
@@ -173,14 +175,21 @@ def _kinds(api, pid):
     return sorted(n["kind"] for n in api.get(f"/projects/{pid}/notifications").json["items"])
 
 
-def test_changing_what_was_approved_sends_the_event_back_for_a_decision(alice, bob, make_user, board):
+@pytest.fixture
+def booked(alice, bob, make_user, board):
+    """bob's event, approved by alice (the owner), booked by carol (a member)."""
     pid = board["pid"]
     carol = make_user("carol")
     alice.add_member(pid, bob)
     alice.add_member(pid, carol)
     event = bob.created(f"/projects/{pid}/events", event_body())
-    approve(alice, event["id"])
+    approved = approve(alice, event["id"])
     carol.created(f"/events/{event['id']}/bookings", None)
+    return pid, carol, event, approved
+
+
+def test_changing_what_was_approved_sends_the_event_back_for_a_decision(alice, bob, make_user, booked):
+    pid, carol, event, _ = booked
     path = f"/events/{event['id']}"
     before = {"alice": _kinds(alice, pid), "carol": _kinds(carol, pid), "bob": _kinds(bob, pid)}
     since = alice.feed("now")["next"]
@@ -206,14 +215,8 @@ def test_changing_what_was_approved_sends_the_event_back_for_a_decision(alice, b
     assert problem(dave.post(f"/events/{event['id']}/bookings"), 409)["type"] == "event-not-approved"
 
 
-def test_a_wording_change_keeps_the_approval(alice, bob, make_user, board):
-    pid = board["pid"]
-    carol = make_user("carol")
-    alice.add_member(pid, bob)
-    alice.add_member(pid, carol)
-    event = bob.created(f"/projects/{pid}/events", event_body())
-    approved = approve(alice, event["id"])
-    carol.created(f"/events/{event['id']}/bookings", None)
+def test_a_wording_change_keeps_the_approval(alice, bob, booked):
+    pid, carol, event, approved = booked
     before = {"alice": _kinds(alice, pid), "carol": _kinds(carol, pid)}
     path = f"/events/{event['id']}"
     edited = bob.edit(path, {"title": "Launch party!", "description": "cake and tea"}).json
