@@ -23,7 +23,6 @@ thread's own in autocommit mode, so a write committed by any worker is seen by
 the next poll on any other.
 """
 import functools
-import hashlib
 import hmac
 import logging
 import re
@@ -40,6 +39,9 @@ from werkzeug.http import parse_etags
 
 from . import cursor as cursors
 from .changelog import FeedAccess, FeedScope, FeedState
+from .feed import Query, feed_tag
+from .problems import NotFound
+from .resources import list_tag, read_item
 from .versioned import MODELS, private_key, version_tag
 
 log = logging.getLogger("pollfeed.poll")
@@ -126,9 +128,6 @@ def item(model, optional=False, **keys):
     none) in place of the URL variables named in `keys`; 404 and 304 are
     decided before it runs, from the version alone.
     """
-    from .problems import NotFound
-    from .resources import read_item
-
     spec = Item(model, tuple(keys.items()), optional)
 
     def decorate(fn):
@@ -444,22 +443,18 @@ class PollPath:
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            from .resources import list_tag
             return list_tag(max(row[3], row[4]), principal[0] if spec.audience else None)
         if isinstance(spec, CallerList):
             row = self._run(route, "caller", _build_caller, {"pf_hash": hashed})
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            from .resources import list_tag
             return list_tag(max(row[4], row[3]), principal[0])
         if isinstance(spec, Feed):
             return self._feed_tag(route, args, hashed)
         return None
 
     def _feed_tag(self, route, args, hashed):
-        from .feed import Query, feed_tag
-
         try:
             limit = int(args.get("limit", "100"))
         except ValueError:
@@ -508,7 +503,3 @@ def install(app):
     app.extensions["pollfeed.poll_path"] = poll_path
     return poll_path
 
-
-def digest_of(rows):
-    """The search tag's digest, as resources.digest_page makes it."""
-    return hashlib.blake2b(";".join("|".join(map(str, row)) for row in rows).encode(), digest_size=12).hexdigest()
