@@ -106,6 +106,35 @@ def test_a_concurrent_edit_makes_the_save_412_and_shows_the_newer_version(web, b
     assert c.get(f"/tasks/{ids['task']}").json()["title"] == "Edited elsewhere"
 
 
+def test_a_delete_clicked_while_an_edit_is_in_flight_waits_for_it_and_deletes(web, browser):
+    tokens, ids = web.board("ursula")
+    context = browser.new_context()
+    held = []
+
+    def hold_patch(route):
+        if route.request.method == "PATCH":  # applied now, its answer held until the delete is clicked
+            held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    context.route("**/tasks/*", hold_patch)
+    page = web.open(context, tokens["ursula"], ids["pid"])
+    page.once("dialog", lambda d: d.accept("Edited"))
+    card(page, "First card").locator(".edit").click()
+    card(page, "Edited").wait_for()
+    while not held:
+        page.wait_for_timeout(20)
+    card(page, "Edited").locator(".delete").click()
+    page.wait_for_timeout(300)
+    route, response = held.pop()
+    route.fulfill(response=response)
+    card(page, "Edited").wait_for(state="detached")
+    page.wait_for_timeout(500)
+    c = Client(web.url, tokens["ursula"])
+    assert c.get(f"/tasks/{ids['task']}").status == 404  # deleted, with the tag the edit returned
+    assert "Not deleted" not in page.inner_text("#message")
+
+
 def test_503_retry_after_delays_the_next_poll(web, browser):
     tokens, ids = web.board("rita")
     context = browser.new_context()

@@ -172,13 +172,31 @@ function shownEtag(task) {
   return task.etag || `"v${task.data.version}"`;
 }
 
-async function saveTask(id, changes) {
+// Writes to one task run one after another: a delete clicked while an edit is still in flight
+// waits for it, and then sends the tag that edit returned instead of the one it replaced.
+const queued = new Map();
+function inTurn(id, write) {
+  const next = (queued.get(id) || Promise.resolve()).then(write, write);
+  queued.set(id, next);
+  next.finally(() => { if (queued.get(id) === next) queued.delete(id); });
+  return next;
+}
+
+function saveTask(id, changes) {
+  const entry = state.tasks.get(id);
+  if (entry) { // shown at once; sent in turn
+    const base = entry.pending ? entry.base : entry.data;
+    state.tasks.set(id, { ...entry, data: { ...entry.data, ...changes }, pending: true, base });
+    render();
+  }
+  return inTurn(id, () => sendTask(id, changes));
+}
+
+async function sendTask(id, changes) {
   const entry = state.tasks.get(id);
   if (!entry) return;
-  const before = entry.data;
+  const before = entry.base || entry.data;
   const etag = shownEtag(entry);
-  state.tasks.set(id, { data: { ...before, ...changes }, etag, pending: true });
-  render();
   try {
     const res = await api("PATCH", `/tasks/${id}`, changes, etag);
     state.tasks.set(id, { data: res.data, etag: res.etag });
@@ -202,7 +220,11 @@ async function saveTask(id, changes) {
   render();
 }
 
-async function deleteTask(id) {
+function deleteTask(id) {
+  return inTurn(id, () => sendDelete(id));
+}
+
+async function sendDelete(id) {
   const entry = state.tasks.get(id);
   if (!entry) return;
   const etag = shownEtag(entry);
