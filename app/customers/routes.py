@@ -1,6 +1,7 @@
 """Routes of customers: CRUD for members, and a search that is 304 until its result changes."""
+from flask import g
 from flask.views import MethodView
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 
 from ..auth import access
 from ..boards.models import project_parts
@@ -8,7 +9,6 @@ from ..boards.routes import READ_DOC, WRITE_DOC, like, project_readable, require
 from ..extensions import db
 from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
-from ..sync.lookup import Lookup
 from ..sync.versioned import represent
 from .models import Customer
 from .schemas import CustomerList, CustomerListArgs, CustomerSchema, customer_schema, update_customer_schema
@@ -25,9 +25,11 @@ def _matches(pattern):
                  (Customer.first_name, Customer.last_name, full_name, Customer.email, Customer.phone)))
 
 
-# The search's ETag query, built and compiled once: a conditional search costs this and nothing else.
-MATCHING = Lookup(select(Customer.id, Customer.version).where(
-    Customer.project_id == bindparam("project_id"), _matches(bindparam("pattern"))).order_by(Customer.id))
+# The search's tag: the matching customers' ids and versions (on the poll path and in the view).
+MATCHING = resources.Digest(
+    lambda project_id, pattern, _user_id: select(Customer.id, Customer.version).where(
+        Customer.project_id == project_id, _matches(pattern)),
+    param="q", value=lambda q: like(q.strip() or q))
 
 
 project_parts(Customer)
@@ -38,7 +40,7 @@ class Customers(MethodView):
     @blp.arguments(CustomerListArgs, location="query")
     @blp.response(200, CustomerList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=CustomerListArgs(), digest_with=("q",))
+    @poll.scoped_list("project_id", query=CustomerListArgs(), digest=MATCHING)
     def get(self, args, project_id):
         """List or search a project's customers.
 
@@ -50,9 +52,8 @@ class Customers(MethodView):
         stmt = select(Customer).where(Customer.project_id == project_id)
         if not args["q"]:
             return resources.scoped_page(project_readable, project_id, stmt, Customer, args["limit"], args["after"])
-        pattern = like(args["q"].strip() or args["q"])
-        return resources.digest_page(project_readable, project_id,
-                                     lambda: MATCHING.all(project_id=project_id, pattern=pattern),
+        pattern = MATCHING.value(args["q"])
+        return resources.digest_page(project_readable, project_id, MATCHING, args["q"], g.principal.id,
                                      lambda: stmt.where(_matches(pattern)), Customer, args["limit"], args["after"])
 
     @blp.arguments(CustomerSchema)

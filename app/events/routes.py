@@ -1,7 +1,7 @@
 """Routes of events (approval workflow) and bookings (capacity-safe under concurrency)."""
 from flask import g
 from flask.views import MethodView
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import inspect, select
 
 from ..auth import access
 from ..boards.models import project_parts
@@ -16,7 +16,6 @@ from ..boards.routes import (
 from ..extensions import db
 from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
-from ..sync.lookup import Lookup
 from ..sync.problems import Conflict, ValidationFailed
 from ..sync.versioned import represent, utcnow
 from .models import DECIDED_FIELDS, Booking, Event
@@ -37,11 +36,11 @@ blp = Blueprint("events", __name__, description="Events with approval, and booki
 represent("event", event_schema.dump)
 represent("booking", booking_schema.dump)
 
-# The booked-events ETag query, compiled once: the caller's bookings and their events' versions.
-BOOKED = Lookup(select(Booking.id, Booking.version, Event.id, Event.version)
-                .join(Event, Event.id == Booking.event_id)
-                .where(Booking.project_id == bindparam("project_id"), Booking.user_id == bindparam("uid"))
-                .order_by(Booking.id))
+# The booked-events tag: the caller's bookings and their events' versions (poll path and view).
+BOOKED = resources.Digest(
+    lambda project_id, _value, user_id: select(Booking.id, Booking.version, Event.id, Event.version)
+    .join(Event, Event.id == Booking.event_id)
+    .where(Booking.project_id == project_id, Booking.user_id == user_id))
 
 BOOK_DOC = {"404": {"description": "Missing or not readable"},
             "409": {"description": "not approved, over, full, or already booked by the caller"}}
@@ -97,6 +96,7 @@ class BookedEvents(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, EventList, headers=LIST_HEADERS)
     @blp.doc(responses=READ_DOC)
+    @poll.scoped_list("project_id", query=PageArgs(), digest=BOOKED)
     def get(self, args, project_id):
         """The events the caller has booked in this project.
 
@@ -105,8 +105,7 @@ class BookedEvents(MethodView):
         and not otherwise.
         """
         mine = select(Booking.event_id).where(Booking.project_id == project_id, Booking.user_id == g.principal.id)
-        return resources.digest_page(project_readable, project_id,
-                                     lambda: BOOKED.all(project_id=project_id, uid=g.principal.id),
+        return resources.digest_page(project_readable, project_id, BOOKED, "", g.principal.id,
                                      lambda: select(Event).where(Event.id.in_(mine)), Event, args["limit"],
                                      args["after"])
 

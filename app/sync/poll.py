@@ -41,7 +41,7 @@ from . import cursor as cursors
 from .changelog import FeedAccess, FeedScope, FeedState
 from .feed import Query, feed_tag
 from .problems import NotFound
-from .resources import list_tag, read_item
+from .resources import digest_tag, list_tag, read_item
 from .versioned import MODELS, private_key, version_tag
 
 log = logging.getLogger("pollfeed.poll")
@@ -91,13 +91,14 @@ class ScopedList:
     """GET of a list tagged by a scope's watermark (the caller's private one with `audience`).
 
     `query` is the view's query-string schema: a poll whose query it refuses goes to Flask.
-    `digest_with` names query parameters that make the list digest-tagged instead (a search).
+    `digest` (a resources.Digest) makes the list digest-tagged instead: always, or when its
+    query parameter is given (a search).
     """
 
     scope: str = "project_id"
     audience: bool = False
     query: Any = None
-    digest_with: tuple = ()
+    digest: Any = None
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,10 @@ def item(model, optional=False, **keys):
     return decorate
 
 
-def scoped_list(scope="project_id", audience=False, query=None, digest_with=()):
-    """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page)."""
-    return _mark(ScopedList(scope, audience, query, tuple(digest_with)))
+def scoped_list(scope="project_id", audience=False, query=None, digest=None):
+    """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page, or
+    with resources.digest_page and the same `digest`)."""
+    return _mark(ScopedList(scope, audience, query, digest))
 
 
 def caller_list(query=None):
@@ -225,6 +227,15 @@ def _build_scoped(spec):
     return (_principal_select(watermark, st.horizon).join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
                    _AUTH["readable"](scope, p.user_id, p.is_admin)))
+
+
+def _build_digest(spec):
+    p = _AUTH["principal"]
+    scope = bindparam("u_scope", type_=String)
+    parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
+                                  p.user_id)
+    return _principal_select(parts).where(_scope_exists(bindparam("u_scope_exists", type_=String)),
+                                          _AUTH["readable"](scope, p.user_id, p.is_admin))
 
 
 def _visible_sql(user_id, is_admin, scoped):
@@ -404,8 +415,6 @@ class PollPath:
                     query.load(args, unknown=EXCLUDE)
                 except ValidationError:
                     return None
-            if isinstance(spec, ScopedList) and any(args.get(n) for n in spec.digest_with):
-                return None
         hashed = _AUTH["principal"].digest(token)
         tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
         tag = self._tag(route, spec, values, args, hashed)
@@ -436,6 +445,16 @@ class PollPath:
             if self._principal(row, hashed) is None:
                 return None
             return version_tag(row[3], row[4] if spec.model.__audience_attr__ else None)
+        if isinstance(spec, ScopedList) and spec.digest is not None and (
+                spec.digest.param is None or args.get(spec.digest.param)):
+            scope = values[spec.scope]
+            value = spec.digest.value(args[spec.digest.param]) if spec.digest.param else ""
+            row = self._run(route, "digest", lambda: _build_digest(spec),
+                            {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
+                             "u_value": value})
+            if self._principal(row, hashed) is None:
+                return None
+            return digest_tag(row[3])
         if isinstance(spec, ScopedList):
             scope = values[spec.scope]
             row = self._run(route, "list", lambda: _build_scoped(spec),

@@ -1,9 +1,12 @@
 """Serving versioned items and lists: 304 from the version or watermark, 412/428 before a write."""
+import functools
 import hashlib
+from dataclasses import dataclass
+from typing import Callable, Optional
 from urllib.parse import urlencode
 
 from flask import request
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -152,18 +155,50 @@ def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=audience)
 
 
-def digest_page(rule, scope, versions, build, model, limit, after):
-    """A list whose ETag is a digest of the rows `versions()` returns (ids and versions, in a fixed order).
+@dataclass(frozen=True)
+class Digest:
+    """A list tagged by a digest of the rows it depends on, not by its scope's watermark.
 
     For searches and personal views: the tag moves only when a row in the
-    result changes, enters or leaves it, not on every change in the scope; a
-    304 costs one query of ids and versions (best a Lookup) and no
-    serialisation. `build()` makes the page's statement, only for a 200. The
-    tag is weak: the body's cursor may move while the rows stay the same.
+    result changes, enters or leaves it, not on every change in the scope.
+    `rows(scope, value, user_id)` selects the columns that make up one row's
+    part (ids and versions), for SQL expressions standing for the scope, the
+    query parameter's bound value and the caller. `param` names the query
+    parameter that makes a list digest-tagged (None: always), and `value`
+    turns its text into the bound value (a LIKE pattern, say).
+
+    The parts are aggregated into one string in SQL and digested by
+    `digest_tag`, so the Flask path and the poll path compute the same tag
+    from the same statement, in one round trip each.
     """
+
+    rows: Callable
+    param: Optional[str] = None
+    value: Callable = str
+
+    def aggregate(self, scope, value, user_id):
+        """A scalar subquery: every row's part ("id|version..."), joined by ";" in no particular order."""
+        rows = self.rows(scope, value, user_id)  # aggregated in place, not as a derived table, so that
+        # `user_id` may be a column of the enclosing statement (the poll path's principal)
+        part = functools.reduce(lambda a, b: a.concat("|").concat(b),
+                                [cast(c, String) for c in rows.selected_columns])
+        return rows.with_only_columns(func.aggregate_strings(part, ";"), maintain_column_froms=True).scalar_subquery()
+
+
+def digest_tag(parts):
+    """The weak tag for `Digest.aggregate`'s string (None for no rows); the parts are sorted first."""
+    text = ";".join(sorted(parts.split(";"))) if parts else ""
+    return f'W/"s{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}"'
+
+
+def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
+    """A list tagged by `digest` (see Digest) for the query parameter's text `raw`; `build()` makes the
+    page's statement, only for a 200. The tag is weak: the body's cursor may move while the rows stay."""
     watermark, horizon, epoch = _scope_state(rule, scope, scope)
-    digest = hashlib.blake2b(";".join("|".join(map(str, row)) for row in versions()).encode(), digest_size=12)
-    etag = f'W/"s{digest.hexdigest()}"'
+    found = _lookup(("digest", digest), lambda: select(
+        digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
+                         bindparam("uid", type_=String))))
+    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id)[0])
     conditional.check_read(etag)
     body, status, headers = page(max(watermark, horizon), epoch, build(), model, limit, after, check=False)
     return body, status, {"ETag": etag}

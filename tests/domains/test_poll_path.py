@@ -71,7 +71,8 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
     poll_path = app.extensions["pollfeed.poll_path"]
     owner = callers["owner"]
     paths = [f"/tasks/{world['task']['id']}", f"/projects/{world['pid']}/tasks", "/changes?since=now",
-             f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count", "/projects"]
+             f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count", "/projects",
+             f"/projects/{world['pid']}/customers?q=ada", f"/projects/{world['pid']}/booked-events"]
     tags = {p: owner.get(p).headers["ETag"] for p in paths}
     owner.get(paths[0], headers={"If-None-Match": tags[paths[0]]})  # opens the poll path's connection
     seen = []
