@@ -11,7 +11,7 @@ graceful_timeout = 10
 keepalive = 5
 # Behind a proxy: trust X-Forwarded-* only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("ACCESS_LOG", "-")
+accesslog = os.environ.get("ACCESS_LOG", "-") or None  # empty: no access log at all
 # The access log keeps query strings but redacts the search term `q` (personal data): app/accesslog.py.
 logger_class = "app.accesslog.AccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

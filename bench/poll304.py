@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/poll304.py [--seconds 10] [--database-url URL] [--worker-class sync gthread]
 For each worker class: a bare Flask endpoint answering 304 with no work, then Pollfeed's item, 300-item
-list, feed, unread badge and customer search (100 of 300 match) 304s, all with `wrk -t2 -c32`, no access
-logs. Prints requests/second and the ratio to the bare endpoint of the same worker class.
+list, feed, unread badge and customer search (100 of 300 match) 304s, all with `wrk -t2 -c32`. Both servers run
+under the same gunicorn.conf.py and worker class, with no access log (or both with one: --access-log).
+Prints requests/second and the ratio to the bare endpoint of the same worker class.
 Goal (issue 10): item, list, feed and badge >= 1.2x; search >= 0.8x. wrk shares the 2 cores: ratios only.
 """
 import argparse
@@ -49,17 +50,20 @@ def seed(c):
             "search (100 of 300)": f"/projects/{p['id']}/customers?q=smith&limit=1000"}
 
 
-def measure(url, worker_class, seconds):
-    env = {"ACCESS_LOG": "/dev/null"}
+def measure(url, worker_class, seconds, access_log):
     rows = []
-    with Server(url, workers=2, env=env, extra_args=WORKER_ARGS[worker_class]) as server:
+    log_args = ["--access-logfile", "/dev/null"] if access_log else []
+    with Server(url, workers=2, access_log=access_log, extra_args=WORKER_ARGS[worker_class]) as server:
         token = server.user("bench")
         c = Client(server.url, token)
         targets = {name: (server.url + path, c.get(path).header("ETag")) for name, path in seed(c).items()}
         port = free_port()
-        bare = subprocess.Popen([sys.executable, "-m", "gunicorn", "bare:app", "-w", "2", *WORKER_ARGS[worker_class],
-                                 "--bind", f"127.0.0.1:{port}"], cwd=ROOT / "bench",
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+        # the same gunicorn.conf.py, worker class and access-log setting as Pollfeed's server
+        bare = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "bare:app",
+                                 "-w", "2", *WORKER_ARGS[worker_class], "--bind", f"127.0.0.1:{port}", *log_args],
+                                cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "PYTHONPATH": str(ROOT),
+                                     **({} if access_log else {"ACCESS_LOG": ""})})
         try:
             time.sleep(1.5)
             base = wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds)
@@ -78,13 +82,16 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--worker-class", nargs="+", default=["sync", "gthread"], choices=sorted(WORKER_ARGS))
+    ap.add_argument("--access-log", action="store_true",
+                    help="both servers write gunicorn's access log (to /dev/null); default: neither does")
     opts = ap.parse_args()
     subprocess.run([str(ROOT / "scripts/ensure-debs"), "wrk"], check=True)
     for worker_class in opts.worker_class:
         url = opts.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
         db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        print(f"\n{db}, gunicorn -w 2 {' '.join(WORKER_ARGS[worker_class])}, wrk -t2 -c32 -d{opts.seconds}s")
-        for name, rps, ratio in measure(url, worker_class, opts.seconds):
+        logs = "access logs on both" if opts.access_log else "no access logs"
+        print(f"\n{db}, gunicorn -w 2 {' '.join(WORKER_ARGS[worker_class])}, wrk -t2 -c32 -d{opts.seconds}s, {logs}")
+        for name, rps, ratio in measure(url, worker_class, opts.seconds, opts.access_log):
             print(f"  {name:<26}{rps:>10.0f} req/s   {ratio:.2f}x")
 
 

@@ -21,7 +21,7 @@ def free_port():
 class Server:
     """gunicorn wsgi:app on a loopback port, with its own database."""
 
-    def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=()):
+    def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=(), access_log=True):
         self.database_url = database_url
         self.workers = workers
         self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
@@ -29,6 +29,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.extra_args = list(extra_args)
+        if not access_log:  # none at all (gunicorn.conf.py: an empty ACCESS_LOG), as benchmarks compare
+            self.env["ACCESS_LOG"] = ""
+        self.access_log = access_log
         self.proc = None
 
     def flask(self, *args):
@@ -58,7 +61,8 @@ class Server:
         log = open(self.log_path or os.devnull, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--access-logfile", "-" if self.log_path else "/dev/null",
+             "--workers", str(self.workers),
+             *(["--access-logfile", "-" if self.log_path else "/dev/null"] if self.access_log else []),
              *self.extra_args],
             cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 30

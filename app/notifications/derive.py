@@ -28,9 +28,9 @@ def _event_reopened(session, event, fields):
 
 
 def _event_decided(session, rec):
-    event = session.get(Event, rec["resource_id"])
+    event = session.get(Event, rec.resource_id)
     if event is not None and event.status == "pending":
-        return _event_reopened(session, event, rec["fields"])
+        return _event_reopened(session, event, rec.fields)
     if event is None or event.status not in ("approved", "rejected"):
         return []
     text = f"Your event \u201c{event.title}\u201d was {event.status}"
@@ -39,14 +39,14 @@ def _event_decided(session, rec):
 
 
 def _task_assigned(session, rec):
-    task = session.get(Task, rec["resource_id"])
+    task = session.get(Task, rec.resource_id)
     if task is None or task.assignee_id is None:
         return []
     return [(task.assignee_id, "task_assigned", "task", task.id, f"You were assigned \u201c{task.title}\u201d.")]
 
 
 def _message_posted(session, rec):
-    message = session.get(Message, rec["resource_id"])
+    message = session.get(Message, rec.resource_id)
     if message is None:
         return []
     thread = session.get(Thread, message.thread_id)
@@ -57,12 +57,12 @@ def _message_posted(session, rec):
 
 def _concerns(session, rec):
     """(user_id, kind, subject_type, subject_id, text) for each user this change concerns."""
-    if rec["type"] == "event" and rec["op"] == "update" and "status" in rec["fields"]:
+    if rec.type == "event" and rec.op == "update" and "status" in rec.fields:
         return _event_decided(session, rec)
-    if rec["type"] == "task" and rec["op"] != "delete" and (
-            "assignee_id" in rec["fields"] or rec["op"] == "create"):
+    if rec.type == "task" and rec.op != "delete" and (
+            "assignee_id" in rec.fields or rec.op == "create"):
         return _task_assigned(session, rec)
-    if rec["type"] == "message" and rec["op"] == "create":
+    if rec.type == "message" and rec.op == "create":
         return _message_posted(session, rec)
     return []
 
@@ -85,18 +85,18 @@ def on_change(session, records):
     me = actor(session)
     touched = set()
     for rec in records:
-        if rec["type"] == "member" and rec["op"] == "create":
+        if rec.type == "member" and rec.op == "create":
             # Every member has a counter from the start, so notifying never races to create one.
-            member = session.get(Membership, rec["resource_id"])
+            member = session.get(Membership, rec.resource_id)
             touched.add((member.project_id, member.user_id))
-        elif rec["type"] == "notification":
-            touched.add((rec["project_id"], rec["audience"]))
+        elif rec.type == "notification":
+            touched.add((rec.project_id, rec.audience))
         for user_id, kind, subject_type, subject_id, text in _concerns(session, rec):
-            if user_id == me or not _is_member(session, rec["project_id"], user_id):
+            if user_id == me or not _is_member(session, rec.project_id, user_id):
                 continue  # nobody is told of their own doing, and only members are told
-            session.add(Notification(project_id=rec["project_id"], user_id=user_id, kind=kind,
+            session.add(Notification(project_id=rec.project_id, user_id=user_id, kind=kind,
                                      subject_type=subject_type, subject_id=subject_id, text=text[:500]))
-            touched.add((rec["project_id"], user_id))
+            touched.add((rec.project_id, user_id))
     for project_id, user_id in sorted(touched):
         if session.get(Project, project_id) is not None:  # not while the project is being deleted
             recount(session, project_id, user_id)

@@ -9,7 +9,22 @@ from ..sync.changelog import derive
 from ..sync.resources import locked
 from .models import Progress, Summary
 
-INPUTS = frozenset({"project", "member", "status", "task"})
+#: What summaries and progress are computed from: per change type, the fields whose update can move
+#: them (a create or a delete of these types always can; an update of other fields, a title say, never).
+INPUTS = {
+    "project": frozenset(),
+    "member": frozenset(),
+    "status": frozenset({"done"}),
+    "task": frozenset({"status_id", "assignee_id", "points", "completed_at"}),
+}
+
+
+def affects(record):
+    """Whether this change can move its project's summary or progress."""
+    fields = INPUTS.get(record.type)
+    if fields is None or not record.project_id:
+        return False
+    return record.op != "update" or not fields.isdisjoint(record.fields)
 
 
 def streak(days):
@@ -80,7 +95,7 @@ def refresh(session, project_id):
 
 @derive
 def on_change(session, records):
-    projects = {r["project_id"] for r in records if r["type"] in INPUTS and r["project_id"]}
+    projects = {r.project_id for r in records if affects(r)}
     for project_id in sorted(projects):
         if session.scalar(select(func.count()).select_from(Project).where(Project.id == project_id)):
             refresh(session, project_id)

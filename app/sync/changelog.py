@@ -15,6 +15,8 @@ transaction's own writes are flushed and before positions are taken. They see
 what changed and bring their rows up to date in the same transaction, so a
 derived row's version moves in the same commit as its inputs.
 """
+from dataclasses import dataclass
+
 from flask import g, has_app_context
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, event, insert, inspect, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -98,17 +100,36 @@ def _changed_fields(obj):
     ]
 
 
-def _record(obj, op, version, fields=()):
-    return {
-        "type": obj.__change_type__,
-        "resource_id": obj.id,
-        "project_id": obj.scope_id,
-        "op": op,
-        "version": version,
-        "fields": list(fields),
-        "audience": obj.audience_id,
-        "grant": getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None,
-    }
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One change made in this transaction, before it has a position; what derivers see."""
+
+    type: str
+    resource_id: str
+    project_id: str | None  # the scope
+    op: str  # create, update or delete
+    version: int
+    fields: tuple = ()
+    audience: str | None = None  # a private row's principal
+    grant: str | None = None  # a Grant's principal: its create opens an access period, its delete closes one
+
+    @classmethod
+    def of(cls, obj, op, version, fields=()):
+        grant = getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None
+        return cls(obj.__change_type__, obj.id, obj.scope_id, op, version, tuple(fields), obj.audience_id, grant)
+
+    @property
+    def scope_key(self):
+        """The feed scope whose watermark this change moves (None: unscoped)."""
+        if self.project_id is None:
+            return None
+        return self.project_id if self.audience is None else private_key(self.project_id, self.audience)
+
+    def row(self, position, at, actor_id):
+        """The `changes` row."""
+        return {"position": position, "type": self.type, "resource_id": self.resource_id,
+                "project_id": self.project_id, "op": self.op, "version": self.version, "fields": list(self.fields),
+                "audience": self.audience, "at": at, "actor_id": actor_id}
 
 
 #: functions(session, records) run before positions are taken; see the module's docstring.
@@ -116,8 +137,8 @@ DERIVERS = []
 
 
 def derive(fn):
-    """Register a deriver: fn(session, records), records being dicts with type, resource_id,
-    project_id, op, version and fields. It may add, change or delete rows; they are logged too."""
+    """Register a deriver: fn(session, records), a list of Record. It may add, change or delete rows;
+    they are logged too."""
     if fn not in DERIVERS:
         DERIVERS.append(fn)
     return fn
@@ -128,16 +149,16 @@ def _after_flush(session, flush_context):
     pending = session.info.setdefault(_PENDING, [])
     for obj in session.new:
         if isinstance(obj, Versioned):
-            pending.append(_record(obj, "create", obj.version))
+            pending.append(Record.of(obj, "create", obj.version))
     for obj in session.dirty:
         if isinstance(obj, Versioned) and session.is_modified(obj, include_collections=False):
             fields = _changed_fields(obj)
             if fields:
-                pending.append(_record(obj, "update", obj.version, fields))
+                pending.append(Record.of(obj, "update", obj.version, fields))
     for obj in session.deleted:
         if isinstance(obj, Versioned):
             # The tombstone's version is one above the last.
-            pending.append(_record(obj, "delete", obj.version + 1))
+            pending.append(Record.of(obj, "delete", obj.version + 1))
 
 
 def _upsert(conn, table, key_column, rows, set_columns):
@@ -149,50 +170,72 @@ def _upsert(conn, table, key_column, rows, set_columns):
     conn.execute(stmt, rows)
 
 
-def _before_commit(session):
-    """Write the pending changes at the end of the transaction, under the head lock."""
-    session.flush()
+# --- the commit hook, step by step ----------------------------------------------------------------
+
+def run_derivers(session):
+    """Step 1: let the derivers bring derived rows up to date; their changes join the pending records."""
     if session.info.get(_PENDING) and DERIVERS:
-        records = [{k: v for k, v in rec.items() if k != "grant"} for rec in session.info[_PENDING]]
+        records = list(session.info[_PENDING])
         for fn in DERIVERS:
             fn(session, records)
         session.flush()
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    conn = session.connection()
+
+
+def take_positions(conn, count):
+    """Step 2: the first of `count` new positions, under the head row's lock (held until COMMIT)."""
     state = FeedState.__table__
     head = conn.execute(
-        update(state).where(state.c.id == 1).values(head=state.c.head + len(pending)).returning(state.c.head)
+        update(state).where(state.c.id == 1).values(head=state.c.head + count).returning(state.c.head)
     ).scalar_one()
-    first = head - len(pending) + 1
-    at, by = utcnow(), actor(session)
-    rows, scopes = [], {}
-    opened, closed = [], []
-    for offset, rec in enumerate(pending):
-        position = first + offset
-        grant = rec.pop("grant")
-        rows.append({**rec, "position": position, "at": at, "actor_id": by})
-        if rec["project_id"] is not None:
-            key = rec["project_id"] if rec["audience"] is None else private_key(rec["project_id"], rec["audience"])
-            scopes[key] = position
-        if grant is not None and rec["op"] == "create":
-            # Access covers the whole transaction: a project's creator sees its creation.
-            opened.append({"principal_id": grant, "scope": rec["project_id"], "start_pos": first})
-        elif grant is not None and rec["op"] == "delete":
-            # ...and the removal's whole transaction, so a deleted project's tombstones reach its members.
-            closed.append((grant, rec["project_id"]))
-    conn.execute(insert(Change.__table__), rows)
-    _upsert(conn, FeedScope.__table__, "key", [{"key": k, "position": p} for k, p in scopes.items()], ["position"])
+    return head - count + 1
+
+
+def write_changes(conn, numbered, actor_id):
+    """Step 3: one `changes` row per (position, record)."""
+    at = utcnow()
+    conn.execute(insert(Change.__table__), [rec.row(position, at, actor_id) for position, rec in numbered])
+
+
+def move_watermarks(conn, numbered):
+    """Step 4: each touched scope's watermark to its newest position."""
+    scopes = {rec.scope_key: position for position, rec in numbered if rec.scope_key is not None}
+    if scopes:
+        _upsert(conn, FeedScope.__table__, "key", [{"key": k, "position": p} for k, p in scopes.items()],
+                ["position"])
+
+
+def update_access(conn, numbered, first):
+    """Step 5: a grant's create opens an access period from the transaction's first position (a
+    project's creator sees its creation); its delete closes the period at the transaction's last
+    position (a deleted project's tombstones still reach its members)."""
     access = FeedAccess.__table__
-    for principal, scope in closed:
-        conn.execute(
-            update(access)
-            .where(access.c.principal_id == principal, access.c.scope == scope, access.c.end_pos.is_(None))
-            .values(end_pos=head)
-        )
+    last = numbered[-1][0]
+    opened = [{"principal_id": rec.grant, "scope": rec.project_id, "start_pos": first}
+              for _, rec in numbered if rec.grant is not None and rec.op == "create"]
+    for _, rec in numbered:
+        if rec.grant is not None and rec.op == "delete":
+            conn.execute(update(access).where(access.c.principal_id == rec.grant, access.c.scope == rec.project_id,
+                                              access.c.end_pos.is_(None)).values(end_pos=last))
     if opened:
         conn.execute(insert(access), opened)
+
+
+def write_log(conn, records, actor_id):
+    """Steps 2 to 5: the transaction's records become positioned changes."""
+    first = take_positions(conn, len(records))
+    numbered = list(enumerate(records, first))
+    write_changes(conn, numbered, actor_id)
+    move_watermarks(conn, numbered)
+    update_access(conn, numbered, first)
+
+
+def _before_commit(session):
+    """Flush, derive, then write the pending changes at the end of the transaction, under the head lock."""
+    session.flush()
+    run_derivers(session)
+    records = session.info.pop(_PENDING, None)
+    if records:
+        write_log(session.connection(), records, actor(session))
 
 
 def _forget(session, *args):

@@ -293,11 +293,26 @@ class _Route:
     statements: dict = field(default_factory=dict)
 
 
+# Polls repeat: the same dashboard asks for the same path and query string every few seconds. So the
+# path's route, the parsed query string and whether a schema accepts it are remembered (bounded, per
+# worker process); none of them depends on the database.
+
+@functools.lru_cache(maxsize=8192)
 def _first_values(query_string):
+    """The query string's first value per name, as webargs takes them (read-only: shared)."""
     args = {}
     for k, v in parse_qsl(query_string, keep_blank_values=True):
         args.setdefault(k, v)
     return args
+
+
+@functools.lru_cache(maxsize=8192)
+def _accepts(schema, query_string):
+    try:
+        schema.load(_first_values(query_string), unknown=EXCLUDE)
+    except ValidationError:
+        return False
+    return True
 
 
 class PollPath:
@@ -306,6 +321,7 @@ class PollPath:
     def __init__(self, app):
         self.app, self.flask = app, app.wsgi_app
         self.routes = None
+        self.matched = {}  # path -> (route, URL values): see _first_values
         self.answered = 0  # 304s this path answered (for tests and the curious)
         self.local = threading.local()
         self.lock = threading.Lock()
@@ -338,11 +354,18 @@ class PollPath:
         return self.routes
 
     def _match(self, path):
-        for route in self._routes():
-            m = route.pattern.match(path)
-            if m:
-                return route, m.groupdict()
-        return None, None
+        found = self.matched.get(path)
+        if found is None:
+            found = (None, None)
+            for route in self._routes():
+                m = route.pattern.match(path)
+                if m:
+                    found = (route, m.groupdict())
+                    break
+            if len(self.matched) >= 8192:
+                self.matched.clear()
+            self.matched[path] = found
+        return found
 
     # -- the database
 
@@ -410,11 +433,8 @@ class PollPath:
         if args:
             if isinstance(spec, Item):
                 pass  # items take no query parameters; Flask ignores them too
-            elif query is not None:
-                try:
-                    query.load(args, unknown=EXCLUDE)
-                except ValidationError:
-                    return None
+            elif query is not None and not _accepts(query, qs):
+                return None
         hashed = _AUTH["principal"].digest(token)
         tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
         tag = self._tag(route, spec, values, args, hashed)
