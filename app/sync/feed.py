@@ -1,8 +1,9 @@
 """Changes since a cursor: visibility by access periods, a per-caller watermark, filters, paging."""
 import hashlib
+from collections import namedtuple
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, exists, func, or_, select, union_all
+from sqlalchemy import String, bindparam, case, exists, func, literal, or_, select, union_all
 
 from ..extensions import db
 from . import cursor as cursors
@@ -23,6 +24,10 @@ class CursorExpired(Problem):
             "This cursor is older than the oldest retained change. Re-list the resource "
             "and follow the list's `cursor` from there."
         )
+
+
+#: A `changes` row, its columns in the table's order (what the page statements select).
+ChangeRow = namedtuple("ChangeRow", [col.key for col in Change.__table__.columns])
 
 
 @dataclass(frozen=True)
@@ -77,56 +82,89 @@ def gate(is_admin, scoped):
     return _GATES[key]
 
 
+_ACCESS = {}
+
+
+def _lookup(cache, key, build):
+    """A Lookup per statement shape, built once (bounded: shapes with `types` come from the caller)."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= 512:
+            cache.clear()
+        found = cache[key] = Lookup(build())
+    return found
+
+
 def _ranges(principal, project, since, upto):
     """The (scope, after, upto) position ranges the caller may read within (since, upto]: one per access
     period, or None for an admin (who reads every scope). Read from the caller's own access rows."""
     if principal.is_admin:
         return None
     a = FeedAccess.__table__.c
-    stmt = select(a.scope, a.start_pos, a.end_pos).where(a.principal_id == principal.id)
-    if project is not None:
-        stmt = stmt.where(a.scope == project)
+
+    def build():
+        stmt = select(a.scope, a.start_pos, a.end_pos).where(a.principal_id == bindparam("uid"))
+        return stmt if project is None else stmt.where(a.scope == bindparam("scope"))
+
     ranges = []
-    for scope, start, end in db.session.execute(stmt):
+    for scope, start, end in _lookup(_ACCESS, ("periods", project is None), build).all(uid=principal.id,
+                                                                                      scope=project):
         lo, hi = max(since, start - 1), upto if end is None else min(upto, end)
         if hi > lo:
             ranges.append((scope, lo, hi))
     return ranges
 
 
+_PAGES = {}
+
+
+def _page_statement(admin, scoped, n_ranges, types):
+    """The page's SELECT for one shape: an admin's global range (optionally one project), or one
+    (project_id, position) index range per access period, each cut at the limit, merged by position.
+    Binds: uid, n (limit + 1), since/upto/project (admin), s<i>/lo<i>/hi<i> (per range)."""
+    c = Change.__table__.c
+    common = [c.audience.is_(None) | (c.audience == bindparam("uid"))]
+    quiet = quiet_types()
+    if types:  # as single binds with their values, not an expanding IN: a Lookup runs it as compiled
+        common.append(c.type.in_([literal(t, String) for t in types]))
+    elif quiet:
+        common.append(c.type.not_in([literal(t, String) for t in quiet]))
+    n = bindparam("n")
+    if admin:
+        stmt = select(Change.__table__).where(c.position > bindparam("since"), c.position <= bindparam("upto"),
+                                              *common)
+        if scoped:
+            stmt = stmt.where(c.project_id == bindparam("project"))
+        return stmt.order_by(c.position).limit(n)
+    parts = [select(Change.__table__).where(c.project_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
+                                            c.position <= bindparam(f"hi{i}"), *common)
+             .order_by(c.position).limit(n).subquery() for i in range(n_ranges)]
+    if n_ranges == 1:
+        return select(parts[0])
+    merged = union_all(*(select(p) for p in parts)).subquery()
+    return select(merged).order_by(merged.c.position).limit(n)
+
+
 def _page(principal, query, since, upto):
-    """Up to limit+1 visible changes after `since`, in position order.
+    """Up to limit+1 visible changes after `since`, in position order, as Change rows.
 
     Driven from the caller's scopes, not from the global position range: one
     index range of (project_id, position) per access period, each cut at
     limit+1, merged by position. A page costs what the caller's own changes
     cost, however much history other tenants have. An admin reads every scope:
-    the global range (filtered by project when asked) is theirs.
+    the global range (filtered by project when asked) is theirs. Each shape of
+    statement is built and compiled once (see Lookup).
     """
-    c = Change.__table__.c
-    quiet = quiet_types()
-    common = [c.audience.is_(None) | (c.audience == principal.id)]
-    if query.types:
-        common.append(c.type.in_(query.types))
-    elif quiet:
-        common.append(c.type.not_in(quiet))
-    n = query.limit + 1
     ranges = _ranges(principal, query.project, since, upto)
-    if ranges is None:
-        stmt = select(Change.__table__).where(c.position > since, c.position <= upto, *common)
-        if query.project is not None:
-            stmt = stmt.where(c.project_id == query.project)
-        return db.session.execute(stmt.order_by(c.position).limit(n)).all()
-    if not ranges:
+    if ranges == []:
         return []
-    parts = [select(Change.__table__).where(c.project_id == scope, c.position > lo, c.position <= hi, *common)
-             .order_by(c.position).limit(n).subquery() for scope, lo, hi in ranges]
-    if len(parts) == 1:
-        stmt = select(parts[0])
-    else:
-        merged = union_all(*(select(p) for p in parts)).subquery()
-        stmt = select(merged).order_by(merged.c.position).limit(n)
-    return db.session.execute(stmt).all()
+    admin, scoped = ranges is None, query.project is not None
+    shape = (admin, scoped, 0 if admin else len(ranges), query.types)
+    lookup = _lookup(_PAGES, shape, lambda: _page_statement(*shape))
+    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.project}
+    for i, (scope, lo, hi) in enumerate(ranges or ()):
+        params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
+    return [ChangeRow(*row) for row in lookup.rows(**params)]
 
 
 def can_follow(principal, scope, since):
@@ -136,13 +174,15 @@ def can_follow(principal, scope, since):
     watermark's key (`<project>/<user>`) is no project, for admins neither.
     """
     a = FeedAccess.__table__.c
-    if principal.is_admin:
-        cond = exists().where(a.scope == scope)
-    else:
-        cond = exists().where(
-            a.principal_id == principal.id, a.scope == scope, or_(a.end_pos.is_(None), a.end_pos > since)
-        )
-    return db.session.execute(select(cond)).scalar()
+
+    def build():
+        if principal.is_admin:
+            return select(exists().where(a.scope == bindparam("scope")))
+        return select(exists().where(a.principal_id == bindparam("uid"), a.scope == bindparam("scope"),
+                                     or_(a.end_pos.is_(None), a.end_pos > bindparam("since"))))
+
+    return bool(_lookup(_ACCESS, ("follow", principal.is_admin), build).first(
+        uid=principal.id, scope=scope, since=since)[0])
 
 
 def quiet_types():

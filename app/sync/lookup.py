@@ -41,6 +41,11 @@ class Lookup:
             return None
         return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
+    def rows(self, **params):
+        """Every row as a tuple, through the column types (JSON decoded, datetimes parsed)."""
+        result, processors = self._run(params)
+        return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in result.fetchall()]
+
     def all(self, **params):
         """Every row, raw (no result processing: for ids, integers and strings)."""
         result, _ = self._run(params)
