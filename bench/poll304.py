@@ -1,6 +1,6 @@
 """The 304 budget: Pollfeed's conditional polls side by side with a bare Flask 304, same gunicorn settings.
 
-Usage: .venv/bin/python bench/poll304.py [--seconds 10] [--database-url URL] [--worker-class sync gthread]
+Usage: .venv/bin/python bench/poll304.py [--seconds 10] [--repeat 3] [--database-url URL] [--worker-class ...]
 For each worker class: a bare Flask endpoint answering 304 with no work, then Pollfeed's item, 300-item
 list, feed, unread badge and customer search (100 of 300 match) 304s, all with `wrk -t2 -c32`. Both servers run
 under the same gunicorn.conf.py and worker class, with no access log (or both with one: --access-log).
@@ -10,6 +10,7 @@ Goal (issue 10): item, list, feed and badge >= 1.2x; search >= 0.8x. wrk shares 
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,7 +51,7 @@ def seed(c):
             "search (100 of 300)": f"/projects/{p['id']}/customers?q=smith&limit=1000"}
 
 
-def measure(url, worker_class, seconds, access_log):
+def measure(url, worker_class, seconds, access_log, repeat):
     rows = []
     log_args = ["--access-logfile", "/dev/null"] if access_log else []
     with Server(url, workers=2, access_log=access_log, extra_args=WORKER_ARGS[worker_class]) as server:
@@ -66,11 +67,16 @@ def measure(url, worker_class, seconds, access_log):
                                      **({} if access_log else {"ACCESS_LOG": ""})})
         try:
             time.sleep(1.5)
-            base = wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds)
-            rows.append(("bare Flask 304", base, 1.0))
-            for name, (target, etag) in targets.items():
-                rps = wrk(target, token, etag, seconds)
-                rows.append((name + " 304", rps, rps / base))
+            # Rounds: bare, then each endpoint, `repeat` times; the median of each. Runs on this machine
+            # vary (with keep-alive, gunicorn's workers can split the connections unevenly), and
+            # interleaving keeps one slow stretch from landing on one endpoint only.
+            runs = {"bare Flask": []}
+            for _ in range(repeat):
+                runs["bare Flask"].append(wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds))
+                for name, (target, etag) in targets.items():
+                    runs.setdefault(name, []).append(wrk(target, token, etag, seconds))
+            base = statistics.median(runs["bare Flask"])
+            rows = [(name + " 304", statistics.median(r), statistics.median(r) / base) for name, r in runs.items()]
         finally:
             bare.terminate()
             bare.wait()
@@ -82,6 +88,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--worker-class", nargs="+", default=["sync", "gthread"], choices=sorted(WORKER_ARGS))
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; each figure is the median")
     ap.add_argument("--access-log", action="store_true",
                     help="both servers write gunicorn's access log (to /dev/null); default: neither does")
     opts = ap.parse_args()
@@ -91,7 +98,7 @@ def main():
         db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         logs = "access logs on both" if opts.access_log else "no access logs"
         print(f"\n{db}, gunicorn -w 2 {' '.join(WORKER_ARGS[worker_class])}, wrk -t2 -c32 -d{opts.seconds}s, {logs}")
-        for name, rps, ratio in measure(url, worker_class, opts.seconds, opts.access_log):
+        for name, rps, ratio in measure(url, worker_class, opts.seconds, opts.access_log, opts.repeat):
             print(f"  {name:<26}{rps:>10.0f} req/s   {ratio:.2f}x")
 
 

@@ -8,9 +8,10 @@ from ..boards.models import project_parts
 from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
 from ..extensions import db
 from ..sync import conditional, poll, resources
+from ..sync.etags import version_tag
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
 from ..sync.problems import NotFound
-from ..sync.versioned import represent, utcnow, version_tag
+from ..sync.versioned import represent, utcnow
 from . import derive  # noqa: F401  (registers the deriver)
 from .models import Notification, UnreadCount
 from .schemas import (

@@ -1,5 +1,4 @@
 """Changes since a cursor: visibility by access periods, a per-caller watermark, filters, paging."""
-import hashlib
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -9,6 +8,7 @@ from ..extensions import db
 from . import cursor as cursors
 from .changelog import Change, FeedAccess, FeedScope, FeedState
 from .conditional import check_read
+from .etags import feed_tag
 from .fields import rfc3339
 from .lookup import Lookup
 from .problems import NotFound, Problem
@@ -197,15 +197,6 @@ class Query:
     project: str | None = None
     types: tuple = ()
     include_resource: bool = False
-
-
-def feed_tag(principal_id, is_admin, query, since, upto, horizon):
-    """A feed page's tag: the caller, the query, and the positions the page spans."""
-    key = "|".join(
-        map(str, (principal_id, is_admin, since, query.limit, query.project, ",".join(query.types),
-                  query.include_resource, upto, horizon))
-    )
-    return '"f' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 
 
 def prepare(principal, query):

@@ -39,10 +39,11 @@ from werkzeug.http import parse_etags
 
 from . import cursor as cursors
 from .changelog import FeedAccess, FeedScope, FeedState
-from .feed import Query, feed_tag
+from .etags import digest_tag, feed_tag, list_tag, version_tag
+from .feed import Query
 from .problems import NotFound
-from .resources import digest_tag, list_tag, read_item
-from .versioned import MODELS, private_key, version_tag
+from .resources import read_item
+from .versioned import MODELS, private_key
 
 log = logging.getLogger("pollfeed.poll")
 

@@ -1,6 +1,5 @@
 """Serving versioned items and lists: 304 from the version or watermark, 412/428 before a write."""
 import functools
-import hashlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 from urllib.parse import urlencode
@@ -13,10 +12,11 @@ from ..extensions import db
 from . import conditional
 from . import cursor as cursors
 from .changelog import FeedState
+from .etags import digest_tag, list_tag, version_tag
 from .feed import gate, scope_position
 from .lookup import Lookup
 from .problems import NotFound
-from .versioned import private_key, version_tag
+from .versioned import private_key
 
 _LOOKUPS = {}
 
@@ -125,13 +125,6 @@ def created(obj, location):
     return obj, 201, {**headers(obj), "Location": location}
 
 
-def list_tag(position, audience=None):
-    """A list's strong tag: its scope's watermark; for a list that is the caller's own (their
-    projects, their notifications) the caller's id too, since the same position can name
-    two callers' different bodies."""
-    return f'"l{position}"' if audience is None else f'"l{position}.{audience}"'
-
-
 def _scope_state(rule, scope, key):
     """(watermark of `key`, horizon, epoch) if the caller may read `scope`, else 404."""
     st = FeedState.__table__.c
@@ -183,12 +176,6 @@ class Digest:
         part = functools.reduce(lambda a, b: a.concat("|").concat(b),
                                 [cast(c, String) for c in rows.selected_columns])
         return rows.with_only_columns(func.aggregate_strings(part, ";"), maintain_column_froms=True).scalar_subquery()
-
-
-def digest_tag(parts):
-    """The weak tag for `Digest.aggregate`'s string (None for no rows); the parts are sorted first."""
-    text = ";".join(sorted(parts.split(";"))) if parts else ""
-    return f'W/"s{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}"'
 
 
 def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):

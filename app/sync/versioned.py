@@ -5,6 +5,7 @@ from typing import ClassVar
 from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from .etags import version_tag
 from .ids import new_id
 
 #: change type name -> model class; filled as models are declared.
@@ -16,16 +17,6 @@ REPRESENTATIONS: dict[str, object] = {}
 def utcnow():
     """Naive UTC, the form every timestamp column stores (a callable, never a value)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def version_tag(version, audience=None):
-    """The strong ETag of a versioned item: derived from the version alone, so no row load is needed.
-
-    A row private to one principal (`audience`) is reached by a URL that names a
-    different row for each caller (their unread count): its tag carries the
-    principal's id too, so one tag never names two users' bodies.
-    """
-    return f'"v{version}"' if audience is None else f'"v{version}.{audience}"'
 
 
 class Versioned:
