@@ -1,9 +1,56 @@
-"""The yardstick: a bare Flask endpoint that answers 304 with no work."""
+"""The yardsticks, in one WSGI app: a bare Flask endpoint answering 304 with no work (/bare), and the
+floor of this stack (DESIGN.md, "The 304 budget"): a plain WSGI callable answering 304 with the same
+headers as Pollfeed's 304 (/floor), and the same plus one indexed SQLite query of a token joined to a
+version (/floor-query)."""
+import hashlib
+import os
+import sqlite3
+import tempfile
+import threading
+
 from flask import Flask
 
-app = Flask(__name__)
+flask_app = Flask(__name__)
 
 
-@app.get("/bare")
+@flask_app.get("/bare")
 def bare():
     return "", 304, {"ETag": '"v1"'}
+
+
+HEADERS = [("ETag", '"v1"'), ("Cache-Control", "private, no-cache"), ("Vary", "Authorization"),
+           ("Poll-Interval", "visible=5, hidden=60"), ("X-Content-Type-Options", "nosniff")]
+TOKEN = hashlib.sha256(b"token").hexdigest()
+_path = os.path.join(tempfile.mkdtemp(), "floor.db")
+with sqlite3.connect(_path) as _setup:
+    _setup.execute("CREATE TABLE tokens (hash TEXT PRIMARY KEY, user_id INTEGER)")
+    _setup.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, owner_id INTEGER, version INTEGER)")
+    _setup.executemany("INSERT INTO tokens VALUES (?, ?)", [(hashlib.sha256(str(i).encode()).hexdigest(), i)
+                                                           for i in range(1000)] + [(TOKEN, 1000)])
+    _setup.executemany("INSERT INTO items VALUES (?, ?, ?)", [(i, i, 1) for i in range(1001)])
+_local = threading.local()
+
+
+def _floor(environ, start_response):
+    start_response("304 NOT MODIFIED", HEADERS)
+    return []
+
+
+def _floor_query(environ, start_response):
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = _local.conn = sqlite3.connect(_path, check_same_thread=False)
+    token = hashlib.sha256(environ.get("HTTP_AUTHORIZATION", "Bearer token")[7:].encode()).hexdigest()
+    row = conn.execute("SELECT i.version FROM tokens t JOIN items i ON i.owner_id = t.user_id "
+                       "WHERE t.hash = ? AND i.id = ?", (token, 1000)).fetchone()
+    start_response("304 NOT MODIFIED", [("ETag", f'"v{row[0]}"'), *HEADERS[1:]])
+    return []
+
+
+def app(environ, start_response):
+    path = environ.get("PATH_INFO")
+    if path == "/floor":
+        return _floor(environ, start_response)
+    if path == "/floor-query":
+        return _floor_query(environ, start_response)
+    return flask_app(environ, start_response)

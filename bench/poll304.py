@@ -71,8 +71,11 @@ def measure(url, worker_class, seconds, access_log, repeat):
             # vary (with keep-alive, gunicorn's workers can split the connections unevenly), and
             # interleaving keeps one slow stretch from landing on one endpoint only.
             runs = {"bare Flask": []}
+            floors = {"floor: plain WSGI callable": "/floor", "floor: callable + one SQLite query": "/floor-query"}
             for _ in range(repeat):
                 runs["bare Flask"].append(wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds))
+                for name, path in floors.items():
+                    runs.setdefault(name, []).append(wrk(f"http://127.0.0.1:{port}{path}", "token", '"v1"', seconds))
                 for name, (target, etag) in targets.items():
                     runs.setdefault(name, []).append(wrk(target, token, etag, seconds))
             base = statistics.median(runs["bare Flask"])

@@ -1,1 +1,16 @@
 """Users, hashed bearer tokens, project membership and the read/owner checks built on them."""
+
+
+def protect(app, api, blueprint):
+    """Register an API blueprint whose every route needs a caller (a bearer token); idempotent.
+
+    The check is a before_request function of the app (not of the blueprint
+    object), so each app made by create_app gets its own.
+    """
+    from .tokens import authenticate
+
+    if blueprint.name not in app.blueprints:
+        api.register_blueprint(blueprint)
+    funcs = app.before_request_funcs.setdefault(blueprint.name, [])
+    if authenticate not in funcs:
+        funcs.append(authenticate)

@@ -1,9 +1,10 @@
 """Who may read or administer a project, as SQL clauses (so checks ride along the row's own query)."""
 from flask import g
-from sqlalchemy import Boolean, String, bindparam, exists, or_, select
+from sqlalchemy import Boolean, String, and_, bindparam, column, exists, or_, select, table
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from ..sync.problems import Forbidden, NotFound
 from .models import Membership
 
 
@@ -43,3 +44,37 @@ def role(project_id):
 
 def is_owner(project_id):
     return g.principal.is_admin or role(project_id) == "owner"
+
+
+#: The projects table, by name as Membership's foreign key names it: auth sits below the domains
+#: and imports none of them.
+_PROJECTS = table("projects", column("id"))
+
+
+def project_readable(project_id):
+    """A clause: the project exists and the caller may read it (project_id: a value or an expression)."""
+    return and_(exists().where(_PROJECTS.c.id == project_id), readable(project_id))
+
+
+def require_project(project_id):
+    """404 unless the project exists and the caller may read it."""
+    if not db.session.execute(select(project_readable(project_id))).scalar():
+        raise NotFound()
+
+
+def require_owner(project_id):
+    """403 unless the caller owns the project (or is an admin)."""
+    if not is_owner(project_id):
+        raise Forbidden("Only the project's owners (or an admin) may do this.")
+
+
+def require_self_or_owner(user_id, project_id, who):
+    """The user named by `user_id` (`who`: "event's creator", "author", ...), a project owner or an admin."""
+    if user_id != g.principal.id and not is_owner(project_id):
+        raise Forbidden(f"Only the {who}, the project's owners or an admin may do this.")
+
+
+def like(text):
+    """An ILIKE pattern (escape character backslash) matching `text` anywhere, its wildcards taken literally
+    (a search must not let a user's `%` widen what the rule lets them read)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

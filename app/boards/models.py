@@ -48,5 +48,14 @@ PROJECT_PARTS = []
 
 
 def project_parts(*models):
-    """Declare that deleting a project deletes these models' rows of it, in this order, each with a tombstone."""
-    PROJECT_PARTS.extend(models)
+    """Declare that deleting a project deletes these models' rows of it, in this order, each with a
+    tombstone (idempotent: a model declared again keeps its place)."""
+    PROJECT_PARTS.extend(m for m in models if m not in PROJECT_PARTS)
+
+
+def project_rows_in_deletion_order():
+    """Every model whose rows a project's deletion deletes, in order: the other domains' parts (children
+    first), then the board's own tasks, statuses and memberships."""
+    from ..auth.models import Membership
+
+    return (*PROJECT_PARTS, Task, Status, Membership)

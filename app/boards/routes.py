@@ -1,16 +1,16 @@
 """Routes of the kanban domain: projects, members, statuses, tasks."""
 from flask import g
 from flask.views import MethodView
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from ..auth import access
 from ..auth.models import Membership, User
 from ..extensions import db
 from ..sync import conditional, poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
-from ..sync.problems import Conflict, Forbidden, NotFound, ValidationFailed
-from ..sync.versioned import represent, utcnow
-from .models import PROJECT_PARTS, Project, Status, Task
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
+from ..sync.problems import Conflict, NotFound, ValidationFailed
+from ..sync.versioned import utcnow
+from .models import Project, Status, Task, project_rows_in_deletion_order
 from .schemas import (
     MemberList,
     MemberPutSchema,
@@ -22,51 +22,12 @@ from .schemas import (
     TaskList,
     TaskListArgs,
     TaskSchema,
-    member_schema,
-    project_schema,
-    status_schema,
-    task_schema,
     update_project_schema,
     update_status_schema,
     update_task_schema,
 )
 
 blp = Blueprint("boards", __name__, description="Projects, members, statuses and tasks.")
-
-represent("project", project_schema.dump)
-represent("member", member_schema.dump)
-represent("status", status_schema.dump)
-represent("task", task_schema.dump)
-
-READ_DOC = {"304": {"description": "Not modified"}, "404": {"description": "Missing or not readable"}}
-WRITE_DOC = {"404": {"description": "Missing or not readable"}, "412": {"description": "If-Match does not match"},
-             "428": {"description": "If-Match required"}, "422": {"description": "Validation failed"}}
-
-
-def project_readable(project_id):
-    """A clause: the project exists and the caller may read it (project_id: a value or an expression)."""
-    return and_(exists().where(Project.id == project_id), access.readable(project_id))
-
-
-def like(text):
-    """An ILIKE pattern (escape character backslash) matching `text` anywhere, its wildcards taken literally."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def require_project(project_id):
-    if not db.session.execute(select(project_readable(project_id))).scalar():
-        raise NotFound()
-
-
-def require_owner(project_id):
-    if not access.is_owner(project_id):
-        raise Forbidden("Only the project's owners (or an admin) may do this.")
-
-
-def require_self_or_owner(user_id, project_id, who):
-    """The user named by `user_id` (`who`: "event's creator", "author", ...), a project owner or an admin."""
-    if user_id != g.principal.id and not access.is_owner(project_id):
-        raise Forbidden(f"Only the {who}, the project's owners or an admin may do this.")
 
 
 # --- projects -----------------------------------------------------------------
@@ -109,7 +70,7 @@ class ProjectItem(MethodView):
     def patch(self, data, project_id):
         """Update a project (owner or admin)."""
         project = resources.find_item(Project, access.readable, id=project_id)
-        require_owner(project_id)
+        access.require_owner(project_id)
         resources.check_write(project)
         resources.update(project, data)
         resources.commit(project)
@@ -120,9 +81,9 @@ class ProjectItem(MethodView):
     def delete(self, project_id):
         """Delete a project with its statuses, tasks and memberships, each with its own tombstone."""
         project = resources.find_item(Project, access.readable, id=project_id)
-        require_owner(project_id)
+        access.require_owner(project_id)
         resources.check_write(project)
-        for model in (*PROJECT_PARTS, Task, Status, Membership):
+        for model in project_rows_in_deletion_order():
             resources.delete_each(model, model.project_id == project_id)
         db.session.delete(project)
         resources.commit(project)
@@ -146,7 +107,8 @@ class Members(MethodView):
     def get(self, args, project_id):
         """List a project's members."""
         stmt = select(Membership).where(Membership.project_id == project_id)
-        return resources.scoped_page(project_readable, project_id, stmt, Membership, args["limit"], args["after"])
+        return resources.scoped_page(access.project_readable, project_id, stmt, Membership, args["limit"],
+                                     args["after"])
 
 
 @blp.route("/projects/<project_id>/members/<user_id>")
@@ -164,8 +126,8 @@ class MemberItem(MethodView):
     @blp.doc(responses=WRITE_DOC)
     def put(self, data, project_id, user_id):
         """Add a member or change their role (owner or admin); If-None-Match: * makes it create-only."""
-        require_project(project_id)
-        require_owner(project_id)
+        access.require_project(project_id)
+        access.require_owner(project_id)
         if db.session.get(User, user_id) is None:
             raise NotFound("No such user.")
         m = db.session.scalars(
@@ -190,7 +152,7 @@ class MemberItem(MethodView):
     def delete(self, project_id, user_id):
         """Remove a member (owner or admin); the last owner cannot be removed."""
         m = resources.find_item(Membership, access.readable, project_id=project_id, user_id=user_id)
-        require_owner(project_id)
+        access.require_owner(project_id)
         resources.check_write(m)
         if m.role == "owner" and len(_owners_locked(project_id)) <= 1:
             raise Conflict("A project keeps at least one owner.")
@@ -209,14 +171,14 @@ class Statuses(MethodView):
     def get(self, args, project_id):
         """List a project's statuses (the board's columns)."""
         stmt = select(Status).where(Status.project_id == project_id)
-        return resources.scoped_page(project_readable, project_id, stmt, Status, args["limit"], args["after"])
+        return resources.scoped_page(access.project_readable, project_id, stmt, Status, args["limit"], args["after"])
 
     @blp.arguments(StatusSchema)
     @blp.response(201, StatusSchema, headers=ITEM_HEADERS)
     @blp.doc(responses={"404": {"description": "Missing or not readable"}})
     def post(self, data, project_id):
         """Create a status."""
-        require_project(project_id)
+        access.require_project(project_id)
         status = Status(project_id=project_id, **data)
         db.session.add(status)
         resources.commit()
@@ -295,16 +257,16 @@ class Tasks(MethodView):
         if args["status_id"]:
             stmt = stmt.where(Task.status_id == args["status_id"])
         if args["q"]:
-            pattern = like(args["q"])
+            pattern = access.like(args["q"])
             stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
-        return resources.scoped_page(project_readable, project_id, stmt, Task, args["limit"], args["after"])
+        return resources.scoped_page(access.project_readable, project_id, stmt, Task, args["limit"], args["after"])
 
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema, headers=ITEM_HEADERS)
     @blp.doc(responses={"404": {"description": "Missing or not readable"}})
     def post(self, data, project_id):
         """Create a task."""
-        require_project(project_id)
+        access.require_project(project_id)
         validate_task_refs(project_id, data)
         task = Task(project_id=project_id, **data)
         track_completion(task)

@@ -4,18 +4,15 @@ from flask.views import MethodView
 from sqlalchemy import or_, select
 
 from ..auth import access
-from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, like, project_readable, require_project
+from ..auth.access import like, project_readable, require_project
 from ..extensions import db
 from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
-from ..sync.versioned import represent
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
 from .models import Customer
-from .schemas import CustomerList, CustomerListArgs, CustomerSchema, customer_schema, update_customer_schema
+from .schemas import CustomerList, CustomerListArgs, CustomerSchema, update_customer_schema
 
 blp = Blueprint("customers", __name__, description="Customers, with search.")
 
-represent("customer", customer_schema.dump)
 
 
 def _matches(pattern):
@@ -32,7 +29,6 @@ MATCHING = resources.Digest(
     param="q", value=lambda q: like(q.strip() or q))
 
 
-project_parts(Customer)
 
 
 @blp.route("/projects/<project_id>/customers")

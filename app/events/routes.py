@@ -4,20 +4,12 @@ from flask.views import MethodView
 from sqlalchemy import inspect, select
 
 from ..auth import access
-from ..boards.models import project_parts
-from ..boards.routes import (
-    READ_DOC,
-    WRITE_DOC,
-    project_readable,
-    require_owner,
-    require_project,
-    require_self_or_owner,
-)
+from ..auth.access import project_readable, require_owner, require_project, require_self_or_owner
 from ..extensions import db
 from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
 from ..sync.problems import Conflict, ValidationFailed
-from ..sync.versioned import represent, utcnow
+from ..sync.versioned import utcnow
 from .models import DECIDED_FIELDS, Booking, Event
 from .schemas import (
     BookingList,
@@ -26,15 +18,11 @@ from .schemas import (
     EventList,
     EventListArgs,
     EventSchema,
-    booking_schema,
-    event_schema,
     update_event_schema,
 )
 
 blp = Blueprint("events", __name__, description="Events with approval, and bookings.")
 
-represent("event", event_schema.dump)
-represent("booking", booking_schema.dump)
 
 # The booked-events tag: the caller's bookings and their events' versions (poll path and view).
 BOOKED = resources.Digest(
@@ -46,7 +34,6 @@ BOOK_DOC = {"404": {"description": "Missing or not readable"},
             "409": {"description": "not approved, over, full, or already booked by the caller"}}
 
 
-project_parts(Booking, Event)
 
 
 def reopen_if_changed(event):

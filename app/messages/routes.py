@@ -4,33 +4,27 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project, require_self_or_owner
+from ..auth.access import project_readable, require_project, require_self_or_owner
 from ..extensions import db
 from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
 from ..sync.problems import Forbidden
-from ..sync.versioned import represent, utcnow
+from ..sync.versioned import utcnow
 from .models import Message, Thread
 from .schemas import (
     MessageList,
     MessageSchema,
     ThreadList,
     ThreadSchema,
-    message_schema,
-    thread_schema,
     update_thread_schema,
 )
 
 blp = Blueprint("messages", __name__, description="Threads between project members, and their messages.")
 
-represent("thread", thread_schema.dump)
-represent("message", message_schema.dump)
 
 FORBIDDEN_DOC = {"403": {"description": "Not the author, an owner or an admin"}}
 
 
-project_parts(Message, Thread)
 
 
 @blp.route("/projects/<project_id>/threads")

@@ -5,7 +5,7 @@ from ..auth.models import Membership
 from ..boards.models import Project, Task
 from ..events.models import DECIDED_FIELDS, Booking, Event
 from ..messages.models import Message, Thread
-from ..sync.changelog import actor, derive
+from ..sync.changelog import actor
 from ..sync.resources import locked
 from .models import Notification, UnreadCount
 
@@ -80,7 +80,6 @@ def recount(session, project_id, user_id):
         counter.unread = unread
 
 
-@derive
 def on_change(session, records):
     me = actor(session)
     touched = set()

@@ -4,15 +4,13 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, WRITE_DOC, project_readable, require_project
+from ..auth.access import project_readable, require_project
 from ..extensions import db
 from ..sync import conditional, poll, resources
 from ..sync.etags import version_tag
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
 from ..sync.problems import NotFound
-from ..sync.versioned import represent, utcnow
-from . import derive  # noqa: F401  (registers the deriver)
+from ..sync.versioned import utcnow
 from .models import Notification, UnreadCount
 from .schemas import (
     MarkSchema,
@@ -20,17 +18,12 @@ from .schemas import (
     NotificationListArgs,
     NotificationSchema,
     UnreadCountSchema,
-    notification_schema,
-    unread_count_schema,
 )
 
 blp = Blueprint("notifications", __name__, description="The caller's notifications and unread count.")
 
-represent("notification", notification_schema.dump)
-represent("unread_count", unread_count_schema.dump)
 
 
-project_parts(Notification, UnreadCount)
 
 
 def _mark(notification, read):

@@ -5,7 +5,6 @@ from sqlalchemy import Date, func, select
 
 from ..auth.models import Membership
 from ..boards.models import Project, Status, Task
-from ..sync.changelog import derive
 from ..sync.resources import locked
 from .models import Progress, Summary
 
@@ -93,7 +92,6 @@ def refresh(session, project_id):
             _assign(row, values)
 
 
-@derive
 def on_change(session, records):
     projects = {r.project_id for r in records if affects(r)}
     for project_id in sorted(projects):

@@ -2,22 +2,16 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from ..boards.models import project_parts
-from ..boards.routes import READ_DOC, project_readable
+from ..auth.access import project_readable
 from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, Blueprint, PageArgs
-from ..sync.versioned import represent
-from . import derive  # noqa: F401  (registers the deriver)
+from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs
 from .models import Progress, Summary
-from .schemas import ProgressList, ProgressSchema, SummarySchema, progress_schema, summary_schema
+from .schemas import ProgressList, ProgressSchema, SummarySchema
 
 blp = Blueprint("progress", __name__, description="Derived progress per member, and a summary per project.")
 
-represent("progress", progress_schema.dump)
-represent("summary", summary_schema.dump)
 
 
-project_parts(Progress, Summary)
 
 
 @blp.route("/projects/<project_id>/progress")

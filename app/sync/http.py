@@ -138,3 +138,9 @@ ITEM_HEADERS = {
                       "schema": {"type": "string"}},
 }
 LIST_HEADERS = {k: v for k, v in ITEM_HEADERS.items() if k != "Last-Modified"}
+
+#: OpenAPI response descriptions of a conditional read and a conditional write (the problem+json
+#: bodies are added per status by the openapi module).
+READ_DOC = {"304": {"description": "Not modified"}, "404": {"description": "Missing or not readable"}}
+WRITE_DOC = {"404": {"description": "Missing or not readable"}, "412": {"description": "If-Match does not match"},
+             "428": {"description": "If-Match required"}, "422": {"description": "Validation failed"}}

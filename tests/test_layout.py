@@ -1,0 +1,48 @@
+"""The layout tells the architecture: domains -> auth, sync; auth -> sync; sync -> extensions only."""
+import ast
+from pathlib import Path
+
+from app import DOMAINS
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+
+def imports(path):
+    """Every app package a module imports, as `app.<package>[.<module>]`."""
+    package = path.relative_to(APP.parent).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level]
+                target = ".".join(base + ((node.module,) if node.module else ()))
+                found |= {target} if node.module else {f"{target}.{a.name}" for a in node.names}
+            elif node.module and node.module.startswith("app"):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("app")}
+    return found
+
+
+def modules(package):
+    return sorted((APP / package).rglob("*.py"))
+
+
+def test_the_engine_imports_no_domain_and_no_auth():
+    for path in modules("sync"):
+        bad = {m for m in imports(path) if m.split(".")[1] in (*DOMAINS, "auth", "web")}
+        assert not bad, f"{path.name} imports {bad}"
+
+
+def test_auth_imports_no_domain():
+    for path in modules("auth"):
+        bad = {m for m in imports(path) if m.split(".")[1] in DOMAINS}
+        assert not bad, f"{path.name} imports {bad}"
+
+
+def test_no_domain_imports_another_domains_routes():
+    for domain in DOMAINS:
+        for path in modules(domain):
+            bad = {m for m in imports(path) if m.split(".")[1] in DOMAINS and m.split(".")[1] != domain
+                   and m.endswith(".routes")}
+            assert not bad, f"{domain}/{path.name} imports {bad}"
