@@ -8,7 +8,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 _counter = itertools.count()
-_state = {"template": None, "previous": None}
+_state = {"template": None, "previous": []}
 
 
 def _admin(url):
@@ -20,19 +20,22 @@ def _with_db(url, name):
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def fresh_database(base_url):
-    """An empty, migrated database of its own; the previous test's database is dropped."""
+def fresh_database(base_url, alongside=False):
+    """An empty, migrated database of its own; the previous test's databases are dropped (with
+    `alongside`, a second database for the same test: the current one is kept)."""
     with _admin(base_url) as conn:
         if _state["template"] is None:
             conn.execute("DROP DATABASE IF EXISTS pf_template WITH (FORCE)")
             conn.execute("CREATE DATABASE pf_template")
             _migrate(_with_db(base_url, "pf_template"))
             _state["template"] = "pf_template"
-        if _state["previous"]:
-            conn.execute(f'DROP DATABASE IF EXISTS "{_state["previous"]}" WITH (FORCE)')
+        if not alongside:
+            for previous in _state["previous"]:
+                conn.execute(f'DROP DATABASE IF EXISTS "{previous}" WITH (FORCE)')
+            _state["previous"] = []
         name = f"t_{os.getpid()}_{next(_counter)}"
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE pf_template')
-    _state["previous"] = name
+    _state["previous"].append(name)
     return _with_db(base_url, name)
 
 

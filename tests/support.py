@@ -95,8 +95,8 @@ def problem(r, status):
     return body
 
 
-def fresh_database(url):
+def fresh_database(url, alongside=False):
     """PostgreSQL: an empty, migrated database per test (see tests/pg.py)."""
     from .pg import fresh_database as fresh
 
-    return fresh(url)
+    return fresh(url, alongside)

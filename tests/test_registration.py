@@ -17,7 +17,7 @@ from .support import Api, fresh_database
 def second_app(template_db, tmp_path):
     """Another app on a database of its own."""
     if template_db is None:
-        url = fresh_database(os.environ["TEST_DATABASE_URL"])
+        url = fresh_database(os.environ["TEST_DATABASE_URL"], alongside=True)
     else:
         shutil.copy(template_db, tmp_path / "second.db")
         url = f"sqlite:///{tmp_path / 'second.db'}"
@@ -85,7 +85,9 @@ def scenario(app):
     runner = app.test_cli_runner()
 
     def user(name):
-        token = runner.invoke(args=["users", "create", name]).stdout.strip().splitlines()[-1]
+        result = runner.invoke(args=["users", "create", name])
+        assert result.exit_code == 0, (result.output, result.exception)
+        token = result.stdout.strip().splitlines()[-1]
         return Api(app.test_client(), token, name)
 
     alice, bob = user("alice"), user("bob")
