@@ -10,7 +10,7 @@ from .changelog import Change, FeedAccess, FeedScope, FeedState
 from .conditional import check_read
 from .etags import feed_tag
 from .fields import rfc3339
-from .lookup import Lookup
+from .lookup import cached
 from .problems import NotFound, Problem
 from .versioned import MODELS, REPRESENTATIONS, private_key
 
@@ -68,31 +68,11 @@ def visible_watermark(is_admin, scoped):
     return stmt.scalar_subquery()
 
 
-_GATES = {}
-
-
 def gate(is_admin, scoped):
     """Lookup of (head, horizon, epoch, the caller's visible watermark): one statement, one round trip."""
-    key = (bool(is_admin), bool(scoped))
-    if key not in _GATES:
-        st = FeedState.__table__.c
-        _GATES[key] = Lookup(
-            select(st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1)
-        )
-    return _GATES[key]
-
-
-_ACCESS = {}
-
-
-def _lookup(cache, key, build):
-    """A Lookup per statement shape, built once (bounded: shapes with `types` come from the caller)."""
-    found = cache.get(key)
-    if found is None:
-        if len(cache) >= 512:
-            cache.clear()
-        found = cache[key] = Lookup(build())
-    return found
+    st = FeedState.__table__.c
+    return cached(("feed gate", bool(is_admin), bool(scoped)), lambda: select(
+        st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1))
 
 
 def _ranges(principal, project, since, upto):
@@ -107,15 +87,12 @@ def _ranges(principal, project, since, upto):
         return stmt if project is None else stmt.where(a.scope == bindparam("scope"))
 
     ranges = []
-    for scope, start, end in _lookup(_ACCESS, ("periods", project is None), build).all(uid=principal.id,
+    for scope, start, end in cached(("feed periods", project is None), build).all(uid=principal.id,
                                                                                       scope=project):
         lo, hi = max(since, start - 1), upto if end is None else min(upto, end)
         if hi > lo:
             ranges.append((scope, lo, hi))
     return ranges
-
-
-_PAGES = {}
 
 
 def _page_statement(admin, scoped, n_ranges, types):
@@ -160,7 +137,7 @@ def _page(principal, query, since, upto):
         return []
     admin, scoped = ranges is None, query.project is not None
     shape = (admin, scoped, 0 if admin else len(ranges), query.types)
-    lookup = _lookup(_PAGES, shape, lambda: _page_statement(*shape))
+    lookup = cached(("feed page", *shape), lambda: _page_statement(*shape))
     params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.project}
     for i, (scope, lo, hi) in enumerate(ranges or ()):
         params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
@@ -181,7 +158,7 @@ def can_follow(principal, scope, since):
         return select(exists().where(a.principal_id == bindparam("uid"), a.scope == bindparam("scope"),
                                      or_(a.end_pos.is_(None), a.end_pos > bindparam("since"))))
 
-    return bool(_lookup(_ACCESS, ("follow", principal.is_admin), build).first(
+    return bool(cached(("feed follow", principal.is_admin), build).first(
         uid=principal.id, scope=scope, since=since)[0])
 
 

@@ -8,6 +8,19 @@ compiled once per dialect, and executed on the request's connection with
 """
 from ..extensions import db
 
+_CACHE = {}
+
+
+def cached(key, build):
+    """The Lookup for `key`, made from `build()` the first time (bounded: some keys, a feed query's
+    `types` say, come from callers)."""
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) >= 1024:
+            _CACHE.clear()
+        found = _CACHE[key] = Lookup(build())
+    return found
+
 
 class Lookup:
     def __init__(self, statement):

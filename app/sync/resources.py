@@ -14,18 +14,9 @@ from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
 from .feed import gate, scope_position
-from .lookup import Lookup
+from .lookup import cached
 from .problems import NotFound
 from .versioned import private_key
-
-_LOOKUPS = {}
-
-
-def _lookup(key, build):
-    found = _LOOKUPS.get(key)
-    if found is None:
-        found = _LOOKUPS[key] = Lookup(build())
-    return found
 
 
 def _where(model, rule, keys):
@@ -41,7 +32,7 @@ def read_item(model, rule, **keys):
     """
     private = model.__audience_attr__
     columns = (model.id, model.version, model.updated_at, *((getattr(model, private),) if private else ()))
-    row = _lookup(("item", model, tuple(keys), rule), lambda: select(*columns)
+    row = cached(("item", model, tuple(keys), rule), lambda: select(*columns)
                   .where(*_where(model, rule, keys))).first(**keys)
     if row is None:
         raise NotFound()
@@ -128,7 +119,7 @@ def created(obj, location):
 def _scope_state(rule, scope, key):
     """(watermark of `key`, horizon, epoch) if the caller may read `scope`, else 404."""
     st = FeedState.__table__.c
-    row = _lookup(("list", rule), lambda: select(scope_position(bindparam("key")), st.horizon, st.epoch)
+    row = cached(("list", rule), lambda: select(scope_position(bindparam("key")), st.horizon, st.epoch)
                   .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=key)
     if row is None:
         raise NotFound()
@@ -182,7 +173,7 @@ def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
     """A list tagged by `digest` (see Digest) for the query parameter's text `raw`; `build()` makes the
     page's statement, only for a 200. The tag is weak: the body's cursor may move while the rows stay."""
     watermark, horizon, epoch = _scope_state(rule, scope, scope)
-    found = _lookup(("digest", digest), lambda: select(
+    found = cached(("digest", digest), lambda: select(
         digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
                          bindparam("uid", type_=String))))
     etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id)[0])
