@@ -4,14 +4,11 @@
 def init_app(app, api):
     """Register the kanban domain: blueprint, feed representations, project parts and
     derivers. Called by create_app in app.DOMAINS order; idempotent."""
-    from ..auth import protect
-    from ..sync.versioned import represent
+    from .. import domains
     from . import routes, schemas
 
-    represent("project", schemas.project_schema.dump)
-    represent("member", schemas.member_schema.dump)
-    represent("status", schemas.status_schema.dump)
-    represent("task", schemas.task_schema.dump)
-    # (its own rows, tasks, statuses and memberships, a project deletes after every other domain's parts:
+    # (its own tasks, statuses and memberships a project deletes after every other domain's parts:
     # models.project_rows_in_deletion_order)
-    protect(app, api, routes.blp)
+    domains.register(app, api, routes.blp, represent={
+        "project": schemas.project_schema.dump, "member": schemas.member_schema.dump,
+        "status": schemas.status_schema.dump, "task": schemas.task_schema.dump})
