@@ -46,14 +46,14 @@ def build(url, size, own_every=OWN_EVERY):
         base = conn.execute(text("SELECT head FROM feed_state WHERE id = 1")).scalar()
         dialect = conn.dialect.name
         conn.execute(text(
-            f"INSERT INTO changes (position, type, resource_id, project_id, op, version, fields, at) "
+            f"INSERT INTO changes (position, type, resource_id, scope_id, op, version, fields, at) "
             f"SELECT :base + n, 'task', 'r' || n, CASE WHEN n % {own_every} = 0 THEN :pid "
             f"ELSE 'other' || (n % 100) END, 'update', 2, '[\"title\"]', CURRENT_TIMESTAMP "
             f"FROM ({SERIES[dialect]}) AS series"), {"base": base, "n": size, "pid": pid})
         head = base + size
         own_last = base + (size // own_every) * own_every
         conn.execute(text("UPDATE feed_state SET head = :h WHERE id = 1"), {"h": head})
-        conn.execute(text("UPDATE feed_scopes SET position = :p WHERE key = :k"), {"p": own_last, "k": pid})
+        conn.execute(text("UPDATE feed_watermarks SET position = :p WHERE scope_key = :k"), {"p": own_last, "k": pid})
         epoch = conn.execute(text("SELECT epoch FROM feed_state WHERE id = 1")).scalar()
         if dialect == "postgresql":
             conn.execute(text("ANALYZE changes"))

@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import db
 
 from .server import Server
-from .support import Api, fresh_database
+from .support import Api, approve, event_body, fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +96,41 @@ def server(tmp_path_factory):
         database_url = f"sqlite:///{tmp_path_factory.mktemp('gunicorn')}/blackbox.db"
     with Server(database_url, workers=4, env={"POLL_INTERVAL_VISIBLE": "7", "POLL_INTERVAL_HIDDEN": "0"}) as s:
         yield s
+
+
+# --- a project with an owner (alice), a member (bob), an outsider (carol), an admin, one of everything ---
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+def world(alice, bob, board):
+    """alice owns the board; bob is a member with an approved event, a booking, a thread and a notification."""
+    pid = board["pid"]
+    alice.add_member(pid, bob)
+    event = bob.created(f"/projects/{pid}/events", event_body())
+    approve(alice, event["id"])
+    booking = bob.created(f"/events/{event['id']}/bookings", None)
+    thread = bob.created(f"/projects/{pid}/threads", {"subject": "Catering"})
+    message = bob.created(f"/threads/{thread['id']}/messages", {"body": "Pizza?"})
+    customer = alice.created(f"/projects/{pid}/customers",
+                             {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
+                              "phone": "+44 20 7946 0018"})
+    pending = bob.created(f"/projects/{pid}/events", event_body(title="Pending"))
+    open_event = bob.created(f"/projects/{pid}/events", event_body(title="Open"))
+    approve(alice, open_event["id"])
+    notes = bob.get(f"/projects/{pid}/notifications").json["items"]
+    assert notes, "bob's approval notified him"
+    return {**board, "event": event, "pending": pending, "open": open_event, "booking": booking,
+            "thread": thread, "message": message, "customer": customer, "notification": notes[0],
+            "bob_id": bob.me()["id"], "alice_id": alice.me()["id"]}
+
+
+@pytest.fixture
+def callers(alice, bob, carol, anonymous, admin):
+    """owner, member, outsider (carol, with a project of her own), anonymous and admin."""
+    carol.make_board("carol's own")
+    return dict(zip(("owner", "member", "outsider", "anonymous", "admin"), (alice, bob, carol, anonymous, admin),
+                    strict=True))

@@ -1,6 +1,6 @@
 """Real gunicorn for black-box tests: migrate with the CLI, serve, stop by PID."""
 import http.client
-import json
+import json as _json
 import os
 import signal
 import socket
@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from .calls import Calls
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,34 +98,32 @@ class Response:
         self.status, self.headers, self.body = status, {k.lower(): v for k, v in headers}, body
 
     def json(self):
-        return json.loads(self.body)
+        return _json.loads(self.body)
 
     def header(self, name):
         return self.headers.get(name.lower())
 
 
-class Client:
+class Client(Calls):
     """A stdlib HTTP client with one keep-alive connection (one per thread, please)."""
+
+    default_headers = {"Accept": "application/json"}
 
     def __init__(self, url, token=None):
         host, port = url.split("//")[1].split(":")
         self.host, self.port, self.token = host, int(port), token
         self.conn = None
 
-    def request(self, method, path, body=None, headers=None):
-        h = {"Accept": "application/json"}
-        if self.token:
-            h["Authorization"] = f"Bearer {self.token}"
+    def send(self, method, path, json, headers):
         data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        h.update(headers or {})
+        if json is not None:
+            data = _json.dumps(json).encode()
+            headers = {**headers, "Content-Type": "application/json"}
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
             try:
-                self.conn.request(method, path, body=data, headers=h)
+                self.conn.request(method, path, body=data, headers=headers)
                 r = self.conn.getresponse()
                 return Response(r.status, r.getheaders(), r.read())
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
@@ -132,25 +132,14 @@ class Client:
                 if attempt:
                     raise
 
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
+    @staticmethod
+    def status_of(r):
+        return r.status
 
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body=body, **kw)
+    @staticmethod
+    def json_of(r):
+        return r.json()
 
-    def patch(self, path, body=None, **kw):
-        return self.request("PATCH", path, body=body, **kw)
-
-    def put(self, path, body=None, **kw):
-        return self.request("PUT", path, body=body, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    def edit(self, path, body):
-        """PATCH with the ETag a GET just gave; returns the PATCH's response."""
-        return self.patch(path, body, headers={"If-Match": self.get(path).header("ETag")})
-
-    def poll(self, path, etag):
-        """A conditional GET, as a polling client makes it."""
-        return self.get(path, headers={"If-None-Match": etag} if etag else None)
+    @staticmethod
+    def header_of(r, name):
+        return r.header(name)

@@ -46,3 +46,16 @@ def test_no_domain_imports_another_domains_routes():
             bad = {m for m in imports(path) if m.split(".")[1] in DOMAINS and m.split(".")[1] != domain
                    and m.endswith(".routes")}
             assert not bad, f"{domain}/{path.name} imports {bad}"
+
+
+#: Test folders that are no app package: they test through real processes (gunicorn, PostgreSQL).
+BY_HOW = {"blackbox", "postgres"}
+
+
+def test_tests_mirror_the_app():
+    """Every app package has its tests folder, and every tests folder is an app package or a way of testing."""
+    tests = Path(__file__).resolve().parent
+    packages = {p.name for p in APP.iterdir() if (p / "__init__.py").exists()}
+    folders = {p.name for p in tests.iterdir() if (p / "__init__.py").exists()}
+    assert packages <= folders, f"no tests folder for {packages - folders}"
+    assert folders <= packages | BY_HOW, f"tests folders with no app package: {folders - packages - BY_HOW}"

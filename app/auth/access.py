@@ -74,6 +74,28 @@ def require_self_or_owner(user_id, project_id, who):
         raise Forbidden(f"Only the {who}, the project's owners or an admin may do this.")
 
 
+# --- permits: who may write a loaded row (resources.write_item runs one before the precondition) ---
+
+def owner(obj):
+    """Permit: the owners of the row's project (or an admin)."""
+    require_owner(obj.scope_id)
+
+
+def self_or_owner(attr, who):
+    """Permit: the user named by the row's `attr` (`who` in the message), the project's owners or an admin."""
+    def permit(obj):
+        require_self_or_owner(getattr(obj, attr), obj.scope_id, who)
+    return permit
+
+
+def only(attr, message):
+    """Permit: the user named by the row's `attr` alone."""
+    def permit(obj):
+        if getattr(obj, attr) != g.principal.id:
+            raise Forbidden(message)
+    return permit
+
+
 def like(text):
     """An ILIKE pattern (escape character backslash) matching `text` anywhere, its wildcards taken literally
     (a search must not let a user's `%` widen what the rule lets them read)."""

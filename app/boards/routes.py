@@ -62,27 +62,23 @@ class ProjectItem(MethodView):
     @poll.item(Project, id="project_id")
     def get(self, project):
         """Get a project."""
-        return project, 200, resources.headers(project)
+        return resources.ok(project)
 
     @blp.arguments(update_project_schema)
     @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, project_id):
         """Update a project (owner or admin)."""
-        project = resources.find_item(Project, access.readable, id=project_id)
-        access.require_owner(project_id)
-        resources.check_write(project)
+        project = resources.write_item(Project, access.readable, access.owner, id=project_id)
         resources.update(project, data)
         resources.commit(project)
-        return project, 200, resources.headers(project)
+        return resources.ok(project)
 
     @blp.response(204)
     @blp.doc(responses=WRITE_DOC)
     def delete(self, project_id):
         """Delete a project with its statuses, tasks and memberships, each with its own tombstone."""
-        project = resources.find_item(Project, access.readable, id=project_id)
-        access.require_owner(project_id)
-        resources.check_write(project)
+        project = resources.write_item(Project, access.readable, access.owner, id=project_id)
         for model in project_rows_in_deletion_order():
             resources.delete_each(model, model.project_id == project_id)
         db.session.delete(project)
@@ -118,7 +114,7 @@ class MemberItem(MethodView):
     @poll.item(Membership, project_id="project_id", user_id="user_id")
     def get(self, m):
         """Get one membership."""
-        return m, 200, resources.headers(m)
+        return resources.ok(m)
 
     @blp.arguments(MemberPutSchema)
     @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
@@ -145,15 +141,13 @@ class MemberItem(MethodView):
             raise Conflict("A project keeps at least one owner.")
         resources.update(m, data)
         resources.commit(m)
-        return m, 200, resources.headers(m)
+        return resources.ok(m)
 
     @blp.response(204)
     @blp.doc(responses=WRITE_DOC)
     def delete(self, project_id, user_id):
         """Remove a member (owner or admin); the last owner cannot be removed."""
-        m = resources.find_item(Membership, access.readable, project_id=project_id, user_id=user_id)
-        access.require_owner(project_id)
-        resources.check_write(m)
+        m = resources.write_item(Membership, access.readable, access.owner, project_id=project_id, user_id=user_id)
         if m.role == "owner" and len(_owners_locked(project_id)) <= 1:
             raise Conflict("A project keeps at least one owner.")
         db.session.delete(m)
@@ -192,7 +186,7 @@ class StatusItem(MethodView):
     @poll.item(Status, id="status_id")
     def get(self, status):
         """Get a status."""
-        return status, 200, resources.headers(status)
+        return resources.ok(status)
 
     @blp.arguments(update_status_schema)
     @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
@@ -205,7 +199,7 @@ class StatusItem(MethodView):
                 task.completed_at = utcnow() if data["done"] else None
         resources.update(status, data)
         resources.commit(status)
-        return status, 200, resources.headers(status)
+        return resources.ok(status)
 
     @blp.response(204)
     @blp.doc(responses={**WRITE_DOC, "409": {"description": "The status still holds tasks"}})
@@ -282,7 +276,7 @@ class TaskItem(MethodView):
     @poll.item(Task, id="task_id")
     def get(self, task):
         """Get a task."""
-        return task, 200, resources.headers(task)
+        return resources.ok(task)
 
     @blp.arguments(update_task_schema)
     @blp.response(200, TaskSchema, headers=ITEM_HEADERS)
@@ -296,7 +290,7 @@ class TaskItem(MethodView):
         if moved:
             track_completion(task)
         resources.commit(task)
-        return task, 200, resources.headers(task)
+        return resources.ok(task)
 
     @blp.response(204)
     @blp.doc(responses=WRITE_DOC)

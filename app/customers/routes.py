@@ -71,7 +71,7 @@ class CustomerItem(MethodView):
     @poll.item(Customer, id="customer_id")
     def get(self, customer):
         """Get a customer."""
-        return customer, 200, resources.headers(customer)
+        return resources.ok(customer)
 
     @blp.arguments(update_customer_schema)
     @blp.response(200, CustomerSchema, headers=ITEM_HEADERS)
@@ -81,7 +81,7 @@ class CustomerItem(MethodView):
         customer = resources.write_item(Customer, access.readable, id=customer_id)
         resources.update(customer, data)
         resources.commit(customer)
-        return customer, 200, resources.headers(customer)
+        return resources.ok(customer)
 
     @blp.response(204)
     @blp.doc(responses=WRITE_DOC)

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from sqlalchemy import inspect, select
 
 from ..auth import access
-from ..auth.access import project_readable, require_owner, require_project, require_self_or_owner
+from ..auth.access import project_readable, require_project
 from ..extensions import db
 from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
@@ -22,6 +22,10 @@ from .schemas import (
 )
 
 blp = Blueprint("events", __name__, description="Events with approval, and bookings.")
+
+#: Who may write: the row's own user, the project's owners or an admin.
+EVENT_CREATOR = access.self_or_owner("owner_id", "event's creator")
+BOOKER = access.self_or_owner("user_id", "booker")
 
 
 # The booked-events tag: the caller's bookings and their events' versions (poll path and view).
@@ -104,7 +108,7 @@ class EventItem(MethodView):
     @poll.item(Event, id="event_id")
     def get(self, event):
         """Get an event."""
-        return event, 200, resources.headers(event)
+        return resources.ok(event)
 
     @blp.arguments(update_event_schema)
     @blp.response(200, EventSchema, headers=ITEM_HEADERS)
@@ -117,9 +121,7 @@ class EventItem(MethodView):
         `pending` for a new decision; its owners and bookers are notified. Title and description
         are wording: the approval stands.
         """
-        event = resources.find_item(Event, access.readable, id=event_id)
-        require_self_or_owner(event.owner_id, event.project_id, "event's creator")
-        resources.check_write(event)
+        event = resources.write_item(Event, access.readable, EVENT_CREATOR, id=event_id)
         if data.get("ends_at", event.ends_at) < data.get("starts_at", event.starts_at):
             raise ValidationFailed("The request body is not valid.",
                                    errors={"ends_at": ["Must not be before starts_at."]})
@@ -128,15 +130,13 @@ class EventItem(MethodView):
         resources.update(event, data)
         reopen_if_changed(event)
         resources.commit(event)
-        return event, 200, resources.headers(event)
+        return resources.ok(event)
 
     @blp.response(204)
     @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the creator, an owner or an admin"}})
     def delete(self, event_id):
         """Delete an event and its bookings."""
-        event = resources.find_item(Event, access.readable, id=event_id)
-        require_self_or_owner(event.owner_id, event.project_id, "event's creator")
-        resources.check_write(event)
+        event = resources.write_item(Event, access.readable, EVENT_CREATOR, id=event_id)
         resources.delete_each(Booking, Booking.event_id == event_id)
         db.session.delete(event)
         resources.commit(event)
@@ -153,9 +153,7 @@ class Decision(MethodView):
 
         The creator is notified, and their list shows the decision on its next poll.
         """
-        event = resources.find_item(Event, access.readable, id=event_id)
-        require_owner(event.project_id)
-        resources.check_write(event)
+        event = resources.write_item(Event, access.readable, access.owner, id=event_id)
         if event.status != "pending":
             raise Conflict(f"The event is already {event.status}.")
         event.status = data["decision"]
@@ -163,7 +161,7 @@ class Decision(MethodView):
         event.decided_by = g.principal.id
         event.decided_at = utcnow()
         resources.commit(event)
-        return event, 200, resources.headers(event)
+        return resources.ok(event)
 
 
 @blp.route("/events/<event_id>/bookings")
@@ -207,15 +205,13 @@ class BookingItem(MethodView):
     @poll.item(Booking, id="booking_id")
     def get(self, booking):
         """Get a booking."""
-        return booking, 200, resources.headers(booking)
+        return resources.ok(booking)
 
     @blp.response(204)
     @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the booker, an owner or an admin"}})
     def delete(self, booking_id):
         """Cancel a booking (the booker, a project owner or an admin); the seat is free again."""
-        booking = resources.find_item(Booking, access.readable, id=booking_id)
-        require_self_or_owner(booking.user_id, booking.project_id, "booker")
-        resources.check_write(booking)
+        booking = resources.write_item(Booking, access.readable, BOOKER, id=booking_id)
         event = resources.lock_item(Event, id=booking.event_id)
         event.booked -= 1
         db.session.delete(booking)

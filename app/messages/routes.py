@@ -4,11 +4,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from ..auth import access
-from ..auth.access import project_readable, require_project, require_self_or_owner
+from ..auth.access import project_readable, require_project
 from ..extensions import db
 from ..sync import poll, resources
 from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from ..sync.problems import Forbidden
 from ..sync.versioned import utcnow
 from .models import Message, Thread
 from .schemas import (
@@ -20,6 +19,11 @@ from .schemas import (
 )
 
 blp = Blueprint("messages", __name__, description="Threads between project members, and their messages.")
+
+#: Who may write: the row's own user, the project's owners or an admin; a message's text, its author alone.
+THREAD_CREATOR = access.self_or_owner("created_by", "thread's creator")
+AUTHOR = access.self_or_owner("author_id", "author")
+AUTHOR_ALONE = access.only("author_id", "Only its author may edit a message.")
 
 
 FORBIDDEN_DOC = {"403": {"description": "Not the author, an owner or an admin"}}
@@ -57,27 +61,23 @@ class ThreadItem(MethodView):
     @poll.item(Thread, id="thread_id")
     def get(self, thread):
         """Get a thread."""
-        return thread, 200, resources.headers(thread)
+        return resources.ok(thread)
 
     @blp.arguments(update_thread_schema)
     @blp.response(200, ThreadSchema, headers=ITEM_HEADERS)
     @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
     def patch(self, data, thread_id):
         """Rename a thread (its creator, a project owner or an admin)."""
-        thread = resources.find_item(Thread, access.readable, id=thread_id)
-        require_self_or_owner(thread.created_by, thread.project_id, "thread's creator")
-        resources.check_write(thread)
+        thread = resources.write_item(Thread, access.readable, THREAD_CREATOR, id=thread_id)
         resources.update(thread, data)
         resources.commit(thread)
-        return thread, 200, resources.headers(thread)
+        return resources.ok(thread)
 
     @blp.response(204)
     @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
     def delete(self, thread_id):
         """Delete a thread and its messages (its creator, a project owner or an admin)."""
-        thread = resources.find_item(Thread, access.readable, id=thread_id)
-        require_self_or_owner(thread.created_by, thread.project_id, "thread's creator")
-        resources.check_write(thread)
+        thread = resources.write_item(Thread, access.readable, THREAD_CREATOR, id=thread_id)
         resources.delete_each(Message, Message.thread_id == thread_id)
         db.session.delete(thread)
         resources.commit(thread)
@@ -116,28 +116,23 @@ class MessageItem(MethodView):
     @poll.item(Message, id="message_id")
     def get(self, message):
         """Get a message."""
-        return message, 200, resources.headers(message)
+        return resources.ok(message)
 
     @blp.arguments(MessageSchema(partial=True))
     @blp.response(200, MessageSchema, headers=ITEM_HEADERS)
     @blp.doc(responses={**WRITE_DOC, "403": {"description": "Not the author"}})
     def patch(self, data, message_id):
         """Edit a message (its author only)."""
-        message = resources.find_item(Message, access.readable, id=message_id)
-        if message.author_id != g.principal.id:
-            raise Forbidden("Only its author may edit a message.")
-        resources.check_write(message)
+        message = resources.write_item(Message, access.readable, AUTHOR_ALONE, id=message_id)
         resources.update(message, data)
         resources.commit(message)
-        return message, 200, resources.headers(message)
+        return resources.ok(message)
 
     @blp.response(204)
     @blp.doc(responses={**WRITE_DOC, **FORBIDDEN_DOC})
     def delete(self, message_id):
         """Delete a message (its author, a project owner or an admin)."""
-        message = resources.find_item(Message, access.readable, id=message_id)
-        require_self_or_owner(message.author_id, message.project_id, "author")
-        resources.check_write(message)
+        message = resources.write_item(Message, access.readable, AUTHOR, id=message_id)
         thread = resources.lock_item(Thread, id=message.thread_id)
         thread.message_count -= 1
         db.session.delete(message)

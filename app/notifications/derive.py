@@ -89,13 +89,13 @@ def on_change(session, records):
             member = session.get(Membership, rec.resource_id)
             touched.add((member.project_id, member.user_id))
         elif rec.type == "notification":
-            touched.add((rec.project_id, rec.audience))
+            touched.add((rec.scope_id, rec.audience))
         for user_id, kind, subject_type, subject_id, text in _concerns(session, rec):
-            if user_id == me or not _is_member(session, rec.project_id, user_id):
+            if user_id == me or not _is_member(session, rec.scope_id, user_id):
                 continue  # nobody is told of their own doing, and only members are told
-            session.add(Notification(project_id=rec.project_id, user_id=user_id, kind=kind,
+            session.add(Notification(project_id=rec.scope_id, user_id=user_id, kind=kind,
                                      subject_type=subject_type, subject_id=subject_id, text=text[:500]))
-            touched.add((rec.project_id, user_id))
+            touched.add((rec.scope_id, user_id))
     for project_id, user_id in sorted(touched):
         if session.get(Project, project_id) is not None:  # not while the project is being deleted
             recount(session, project_id, user_id)

@@ -70,7 +70,7 @@ class Unread(MethodView):
             require_project(project_id)
             conditional.check_read(version_tag(0, g.principal.id))
             return _no_counter(project_id)
-        return counter, 200, resources.headers(counter)
+        return resources.ok(counter)
 
 
 @blp.route("/projects/<project_id>/notifications/mark-all-read")
@@ -95,7 +95,7 @@ class MarkAllRead(MethodView):
                 Notification.read_at.is_(None)).order_by(Notification.id)):
             _mark(n, True)
         resources.commit(counter)
-        return counter, 200, resources.headers(counter)
+        return resources.ok(counter)
 
 
 @blp.route("/notifications/<notification_id>")
@@ -105,7 +105,7 @@ class NotificationItem(MethodView):
     @poll.item(Notification, id="notification_id", user_id=poll.PRINCIPAL)
     def get(self, n):
         """Get one of the caller's notifications (anyone else's is 404, an admin's too)."""
-        return n, 200, resources.headers(n)
+        return resources.ok(n)
 
     @blp.arguments(MarkSchema)
     @blp.response(200, NotificationSchema, headers=ITEM_HEADERS)
@@ -115,4 +115,4 @@ class NotificationItem(MethodView):
         n = resources.write_item(Notification, access.readable, id=notification_id, user_id=g.principal.id)
         _mark(n, data["read"])
         resources.commit(n)
-        return n, 200, resources.headers(n)
+        return resources.ok(n)

@@ -21,7 +21,7 @@ INPUTS = {
 def affects(record):
     """Whether this change can move its project's summary or progress."""
     fields = INPUTS.get(record.type)
-    if fields is None or not record.project_id:
+    if fields is None or not record.scope_id:
         return False
     return record.op != "update" or not fields.isdisjoint(record.fields)
 
@@ -93,7 +93,7 @@ def refresh(session, project_id):
 
 
 def on_change(session, records):
-    projects = {r.project_id for r in records if affects(r)}
+    projects = {r.scope_id for r in records if affects(r)}
     for project_id in sorted(projects):
         if session.scalar(select(func.count()).select_from(Project).where(Project.id == project_id)):
             refresh(session, project_id)

@@ -33,7 +33,7 @@ class ProgressItem(MethodView):
     @poll.item(Progress, project_id="project_id", user_id="user_id")
     def get(self, row):
         """One member's progress: points, completed tasks, streak."""
-        return row, 200, resources.headers(row)
+        return resources.ok(row)
 
 
 @blp.route("/projects/<project_id>/summary")
@@ -43,4 +43,4 @@ class SummaryItem(MethodView):
     @poll.item(Summary, project_id="project_id")
     def get(self, row):
         """The project's summary: tasks per status and completion percentage."""
-        return row, 200, resources.headers(row)
+        return resources.ok(row)

@@ -36,7 +36,7 @@ class Change(db.Model):
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(String(40), nullable=False)
     resource_id: Mapped[str] = mapped_column(String(26), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(String(26))
+    scope_id: Mapped[str | None] = mapped_column(String(26))  # the project; None: unscoped
     op: Mapped[str] = mapped_column(String(6), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -46,7 +46,7 @@ class Change(db.Model):
     audience: Mapped[str | None] = mapped_column(String(26))
 
     __table_args__ = (
-        Index("ix_changes_project_position", "project_id", "position"),
+        Index("ix_changes_scope_position", "scope_id", "position"),
         Index("ix_changes_resource", "resource_id", "position"),
     )
 
@@ -62,11 +62,11 @@ class FeedState(db.Model):
     epoch: Mapped[str] = mapped_column(String(16), nullable=False)
 
 
-class FeedScope(db.Model):
-    """Per scope (project), the position of its newest change: the watermark lists are tagged with."""
+class Watermark(db.Model):
+    """Per scope key (a scope, or a principal's private part of one), the position of its newest change."""
 
-    __tablename__ = "feed_scopes"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    __tablename__ = "feed_watermarks"
+    scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
@@ -76,11 +76,11 @@ class FeedAccess(db.Model):
     __tablename__ = "feed_access"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     principal_id: Mapped[str] = mapped_column(String(26), nullable=False)
-    scope: Mapped[str] = mapped_column(String(26), nullable=False)
+    scope_id: Mapped[str] = mapped_column(String(26), nullable=False)
     start_pos: Mapped[int] = mapped_column(BigInteger, nullable=False)
     end_pos: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_feed_access_principal_scope", "principal_id", "scope"),)
+    __table_args__ = (Index("ix_feed_access_principal_scope", "principal_id", "scope_id"),)
 
 
 def actor(session):
@@ -106,7 +106,7 @@ class Record:
 
     type: str
     resource_id: str
-    project_id: str | None  # the scope
+    scope_id: str | None  # the project whose readers see it; None: unscoped
     op: str  # create, update or delete
     version: int
     fields: tuple = ()
@@ -121,14 +121,14 @@ class Record:
     @property
     def scope_key(self):
         """The feed scope whose watermark this change moves (None: unscoped)."""
-        if self.project_id is None:
+        if self.scope_id is None:
             return None
-        return self.project_id if self.audience is None else private_key(self.project_id, self.audience)
+        return self.scope_id if self.audience is None else private_key(self.scope_id, self.audience)
 
     def row(self, position, at, actor_id):
         """The `changes` row."""
         return {"position": position, "type": self.type, "resource_id": self.resource_id,
-                "project_id": self.project_id, "op": self.op, "version": self.version, "fields": list(self.fields),
+                "scope_id": self.scope_id, "op": self.op, "version": self.version, "fields": list(self.fields),
                 "audience": self.audience, "at": at, "actor_id": actor_id}
 
 
@@ -200,7 +200,7 @@ def move_watermarks(conn, numbered):
     """Step 4: each touched scope's watermark to its newest position."""
     scopes = {rec.scope_key: position for position, rec in numbered if rec.scope_key is not None}
     if scopes:
-        _upsert(conn, FeedScope.__table__, "key", [{"key": k, "position": p} for k, p in scopes.items()],
+        _upsert(conn, Watermark.__table__, "scope_key", [{"scope_key": k, "position": p} for k, p in scopes.items()],
                 ["position"])
 
 
@@ -210,11 +210,11 @@ def update_access(conn, numbered, first):
     position (a deleted project's tombstones still reach its members)."""
     access = FeedAccess.__table__
     last = numbered[-1][0]
-    opened = [{"principal_id": rec.grant, "scope": rec.project_id, "start_pos": first}
+    opened = [{"principal_id": rec.grant, "scope_id": rec.scope_id, "start_pos": first}
               for _, rec in numbered if rec.grant is not None and rec.op == "create"]
     for _, rec in numbered:
         if rec.grant is not None and rec.op == "delete":
-            conn.execute(update(access).where(access.c.principal_id == rec.grant, access.c.scope == rec.project_id,
+            conn.execute(update(access).where(access.c.principal_id == rec.grant, access.c.scope_id == rec.scope_id,
                                               access.c.end_pos.is_(None)).values(end_pos=last))
     if opened:
         conn.execute(insert(access), opened)

@@ -6,7 +6,7 @@ from sqlalchemy import String, bindparam, case, exists, func, literal, or_, sele
 
 from ..extensions import db
 from . import cursor as cursors
-from .changelog import Change, FeedAccess, FeedScope, FeedState
+from .changelog import Change, FeedAccess, FeedState, Watermark
 from .conditional import check_read
 from .etags import feed_tag
 from .fields import rfc3339
@@ -31,16 +31,18 @@ ChangeRow = namedtuple("ChangeRow", [col.key for col in Change.__table__.columns
 
 
 @dataclass(frozen=True)
-class Head:
+class LogBounds:
+    """The log's extent as one statement read it: its newest position, its compaction horizon, its epoch."""
+
     head: int
     horizon: int
     epoch: str
 
 
-def scope_position(key):
-    """A scope's watermark: the position of its newest change (0 if none)."""
-    s = FeedScope.__table__.c
-    return func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0)
+def scope_position(scope_key):
+    """A scope key's watermark: the position of its newest change (0 if none)."""
+    w = Watermark.__table__.c
+    return func.coalesce(select(w.position).where(w.scope_key == scope_key).scalar_subquery(), 0)
 
 
 def visible_watermark(is_admin, scoped):
@@ -50,28 +52,28 @@ def visible_watermark(is_admin, scoped):
     private watermark in it, capped at the period's end: changes after a
     member's removal never move it.
     """
-    a, s = FeedAccess.__table__.c, FeedScope.__table__.c
+    a, w = FeedAccess.__table__.c, Watermark.__table__.c
     if is_admin:
         if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
         # The private key comes in as a value of its own (bind `own`): built in SQL from `scope`,
         # PostgreSQL would deduce two types (varchar, text) for the one parameter.
-        return select(func.coalesce(func.max(s.position), 0)).where(
-            s.key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
-    capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
-    own = private_key(a.scope, a.principal_id)
+        return select(func.coalesce(func.max(w.position), 0)).where(
+            w.scope_key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
+    capped = case((or_(a.end_pos.is_(None), w.position < a.end_pos), w.position), else_=a.end_pos)
+    own = private_key(a.scope_id, a.principal_id)
     stmt = select(func.coalesce(func.max(capped), 0)).select_from(
-        FeedAccess.__table__.join(FeedScope.__table__, or_(s.key == a.scope, s.key == own))
+        FeedAccess.__table__.join(Watermark.__table__, or_(w.scope_key == a.scope_id, w.scope_key == own))
     ).where(a.principal_id == bindparam("uid"))
     if scoped:
-        stmt = stmt.where(a.scope == bindparam("scope"))
+        stmt = stmt.where(a.scope_id == bindparam("scope"))
     return stmt.scalar_subquery()
 
 
-def gate(is_admin, scoped):
+def bounds_and_watermark(is_admin, scoped):
     """Lookup of (head, horizon, epoch, the caller's visible watermark): one statement, one round trip."""
     st = FeedState.__table__.c
-    return cached(("feed gate", bool(is_admin), bool(scoped)), lambda: select(
+    return cached(("feed bounds", bool(is_admin), bool(scoped)), lambda: select(
         st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1))
 
 
@@ -83,8 +85,8 @@ def _ranges(principal, project, since, upto):
     a = FeedAccess.__table__.c
 
     def build():
-        stmt = select(a.scope, a.start_pos, a.end_pos).where(a.principal_id == bindparam("uid"))
-        return stmt if project is None else stmt.where(a.scope == bindparam("scope"))
+        stmt = select(a.scope_id, a.start_pos, a.end_pos).where(a.principal_id == bindparam("uid"))
+        return stmt if project is None else stmt.where(a.scope_id == bindparam("scope"))
 
     ranges = []
     for scope, start, end in cached(("feed periods", project is None), build).all(uid=principal.id,
@@ -97,7 +99,7 @@ def _ranges(principal, project, since, upto):
 
 def _page_statement(admin, scoped, n_ranges, types):
     """The page's SELECT for one shape: an admin's global range (optionally one project), or one
-    (project_id, position) index range per access period, each cut at the limit, merged by position.
+    (scope_id, position) index range per access period, each cut at the limit, merged by position.
     Binds: uid, n (limit + 1), since/upto/project (admin), s<i>/lo<i>/hi<i> (per range)."""
     c = Change.__table__.c
     common = [c.audience.is_(None) | (c.audience == bindparam("uid"))]
@@ -111,9 +113,9 @@ def _page_statement(admin, scoped, n_ranges, types):
         stmt = select(Change.__table__).where(c.position > bindparam("since"), c.position <= bindparam("upto"),
                                               *common)
         if scoped:
-            stmt = stmt.where(c.project_id == bindparam("project"))
+            stmt = stmt.where(c.scope_id == bindparam("project"))
         return stmt.order_by(c.position).limit(n)
-    parts = [select(Change.__table__).where(c.project_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
+    parts = [select(Change.__table__).where(c.scope_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
                                             c.position <= bindparam(f"hi{i}"), *common)
              .order_by(c.position).limit(n).subquery() for i in range(n_ranges)]
     if n_ranges == 1:
@@ -126,7 +128,7 @@ def _page(principal, query, since, upto):
     """Up to limit+1 visible changes after `since`, in position order, as Change rows.
 
     Driven from the caller's scopes, not from the global position range: one
-    index range of (project_id, position) per access period, each cut at
+    index range of (scope_id, position) per access period, each cut at
     limit+1, merged by position. A page costs what the caller's own changes
     cost, however much history other tenants have. An admin reads every scope:
     the global range (filtered by project when asked) is theirs. Each shape of
@@ -154,8 +156,8 @@ def can_follow(principal, scope, since):
 
     def build():
         if principal.is_admin:
-            return select(exists().where(a.scope == bindparam("scope")))
-        return select(exists().where(a.principal_id == bindparam("uid"), a.scope == bindparam("scope"),
+            return select(exists().where(a.scope_id == bindparam("scope")))
+        return select(exists().where(a.principal_id == bindparam("uid"), a.scope_id == bindparam("scope"),
                                      or_(a.end_pos.is_(None), a.end_pos > bindparam("since"))))
 
     return bool(cached(("feed follow", principal.is_admin), build).first(
@@ -179,9 +181,9 @@ class Query:
 def prepare(principal, query):
     """Decide the page's bounds and ETag without reading any change: (since, upto, etag, head)."""
     own = None if query.project is None else private_key(query.project, principal.id)
-    state_row = gate(principal.is_admin, query.project is not None).first(uid=principal.id, scope=query.project,
-                                                                           own=own)
-    state = Head(*state_row[:3])
+    state_row = bounds_and_watermark(principal.is_admin, query.project is not None).first(
+        uid=principal.id, scope=query.project, own=own)
+    state = LogBounds(*state_row[:3])
     upto = state_row[3]
     if query.since is None:
         since = state.horizon
@@ -214,7 +216,7 @@ def read(principal, query):
             "cursor": cursors.encode(state.epoch, r.position),
             "type": r.type,
             "id": r.resource_id,
-            "project_id": r.project_id,
+            "project_id": r.scope_id,  # the wire name (API.md) of the engine's scope
             "op": r.op,
             "version": r.version,
             "fields": list(r.fields or ()),
@@ -234,7 +236,7 @@ def _embed(principal, changes):
     if not principal.is_admin:
         a = FeedAccess.__table__.c
         readable = set(
-            db.session.scalars(select(a.scope).where(a.principal_id == principal.id, a.end_pos.is_(None)))
+            db.session.scalars(select(a.scope_id).where(a.principal_id == principal.id, a.end_pos.is_(None)))
         )
     by_type = {}
     for ch in changes:

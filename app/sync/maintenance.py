@@ -2,7 +2,7 @@
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from .changelog import Change, FeedScope, FeedState
+from .changelog import Change, FeedState, Watermark
 from .versioned import MODELS, private_key, utcnow
 
 
@@ -87,12 +87,12 @@ def verify():
         problems.append(f"{row.type} {row.resource_id}: version {row.prev} is followed by {row.version} "
                         f"at position {row.position}")
 
-    marks = dict(db.session.execute(select(FeedScope.key, FeedScope.position)).all())
-    for project_id, audience, top in db.session.execute(
-        select(c.project_id, c.audience, func.max(c.position)).where(c.project_id.is_not(None))
-        .group_by(c.project_id, c.audience)
+    marks = dict(db.session.execute(select(Watermark.scope_key, Watermark.position)).all())
+    for scope_id, audience, top in db.session.execute(
+        select(c.scope_id, c.audience, func.max(c.position)).where(c.scope_id.is_not(None))
+        .group_by(c.scope_id, c.audience)
     ):
-        scope = project_id if audience is None else private_key(project_id, audience)
-        if marks.get(scope) != top:
-            problems.append(f"scope {scope}: watermark {marks.get(scope)} but newest change {top}")
+        key = scope_id if audience is None else private_key(scope_id, audience)
+        if marks.get(key) != top:
+            problems.append(f"scope {key}: watermark {marks.get(key)} but newest change {top}")
     return problems

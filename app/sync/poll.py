@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.http import parse_etags
 
 from . import cursor as cursors
-from .changelog import FeedAccess, FeedScope, FeedState
+from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, feed_tag, list_tag, version_tag
 from .feed import Query
 from .problems import NotFound
@@ -96,7 +96,7 @@ class ScopedList:
     query parameter is given (a search).
     """
 
-    scope: str = "project_id"
+    scope_arg: str = "project_id"  # the URL variable that holds the scope id
     audience: bool = False
     query: Any = None
     digest: Any = None
@@ -153,10 +153,10 @@ def item(model, optional=False, **keys):
     return decorate
 
 
-def scoped_list(scope="project_id", audience=False, query=None, digest=None):
+def scoped_list(scope_arg="project_id", audience=False, query=None, digest=None):
     """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page, or
     with resources.digest_page and the same `digest`)."""
-    return _mark(ScopedList(scope, audience, query, digest))
+    return _mark(ScopedList(scope_arg, audience, query, digest))
 
 
 def caller_list(query=None):
@@ -220,10 +220,10 @@ def _build_item(spec):
 
 def _build_scoped(spec):
     p = _AUTH["principal"]
-    st, s = FeedState.__table__.c, FeedScope.__table__.c
+    st, w = FeedState.__table__.c, Watermark.__table__.c
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
-    watermark = func.coalesce(select(s.position).where(s.key == key).scalar_subquery(), 0)
+    watermark = func.coalesce(select(w.position).where(w.scope_key == key).scalar_subquery(), 0)
     scope = bindparam("u_scope", type_=String)
     return (_principal_select(watermark, st.horizon).join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
@@ -241,16 +241,16 @@ def _build_digest(spec):
 
 def _visible_sql(user_id, is_admin, scoped):
     """The caller's visible watermark, as feed.visible_watermark, correlated to the principal's columns."""
-    a, s, st = FeedAccess.__table__.c, FeedScope.__table__.c, FeedState.__table__.c
-    capped = case((or_(a.end_pos.is_(None), s.position < a.end_pos), s.position), else_=a.end_pos)
+    a, w, st = FeedAccess.__table__.c, Watermark.__table__.c, FeedState.__table__.c
+    capped = case((or_(a.end_pos.is_(None), w.position < a.end_pos), w.position), else_=a.end_pos)
     member = select(func.coalesce(func.max(capped), 0)).select_from(
-        FeedAccess.__table__.join(FeedScope.__table__, or_(s.key == a.scope,
-                                                          s.key == private_key(a.scope, a.principal_id)))
+        FeedAccess.__table__.join(Watermark.__table__, or_(w.scope_key == a.scope_id,
+                                                          w.scope_key == private_key(a.scope_id, a.principal_id)))
     ).where(a.principal_id == user_id)
     if scoped:
-        member = member.where(a.scope == bindparam("f_scope", type_=String))
-        admin = select(func.coalesce(func.max(s.position), 0)).where(
-            s.key.in_([bindparam("f_scope2", type_=String),
+        member = member.where(a.scope_id == bindparam("f_scope", type_=String))
+        admin = select(func.coalesce(func.max(w.position), 0)).where(
+            w.scope_key.in_([bindparam("f_scope2", type_=String),
                        private_key(bindparam("f_scope3", type_=String), user_id)])).scalar_subquery()
     else:
         admin = st.head
@@ -266,7 +266,7 @@ def _build_feed(scoped):
         # admin: the project ever had a reader): feed.can_follow decides from it and `since`.
         open_end = literal(2**62)
         periods = select(func.max(func.coalesce(a.end_pos, open_end))).where(
-            a.scope == bindparam("f_scope4", type_=String),
+            a.scope_id == bindparam("f_scope4", type_=String),
             or_(p.is_admin, a.principal_id == p.user_id)).scalar_subquery()
         columns.append(periods)
     else:
@@ -468,7 +468,7 @@ class PollPath:
             return version_tag(row[3], row[4] if spec.model.__audience_attr__ else None)
         if isinstance(spec, ScopedList) and spec.digest is not None and (
                 spec.digest.param is None or args.get(spec.digest.param)):
-            scope = values[spec.scope]
+            scope = values[spec.scope_arg]
             value = spec.digest.value(args[spec.digest.param]) if spec.digest.param else ""
             row = self._run(route, "digest", lambda: _build_digest(spec),
                             {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
@@ -477,7 +477,7 @@ class PollPath:
                 return None
             return digest_tag(row[3])
         if isinstance(spec, ScopedList):
-            scope = values[spec.scope]
+            scope = values[spec.scope_arg]
             row = self._run(route, "list", lambda: _build_scoped(spec),
                             {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
             principal = self._principal(row, hashed)

@@ -13,7 +13,7 @@ from . import conditional
 from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
-from .feed import gate, scope_position
+from .feed import bounds_and_watermark, scope_position
 from .lookup import cached
 from .problems import NotFound
 from .versioned import private_key
@@ -73,11 +73,19 @@ def check_write(obj):
     conditional.check_write(obj.etag, obj.updated_at)
 
 
-def write_item(model, rule, **keys):
-    """Load an item for PATCH/PUT/DELETE and check its preconditions."""
+def write_item(model, rule, permit=None, **keys):
+    """Load an item for PATCH/PUT/DELETE: 404 unless readable, then `permit(obj)` (raises 403 for a
+    caller who may read but not write it), then its preconditions (412/428), in that order."""
     obj = find_item(model, rule, **keys)
+    if permit is not None:
+        permit(obj)
     check_write(obj)
     return obj
+
+
+def ok(obj):
+    """A 200 with the item and its validators (ETag, Last-Modified)."""
+    return obj, 200, headers(obj)
 
 
 def update(obj, data):
@@ -184,7 +192,7 @@ def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
 
 def caller_page(principal, stmt, model, limit, after):
     """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
-    head, horizon, epoch, watermark = gate(principal.is_admin, False).first(uid=principal.id)
+    head, horizon, epoch, watermark = bounds_and_watermark(principal.is_admin, False).first(uid=principal.id)
     return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=principal.id)
 
 

@@ -6,9 +6,9 @@ from app.progress.derive import affects
 from app.sync.changelog import (
     Change,
     FeedAccess,
-    FeedScope,
     FeedState,
     Record,
+    Watermark,
     move_watermarks,
     take_positions,
     update_access,
@@ -18,16 +18,16 @@ from app.sync.versioned import private_key
 
 
 def rec(**kw):
-    base = {"type": "task", "resource_id": "t1", "project_id": "p1", "op": "update", "version": 2}
+    base = {"type": "task", "resource_id": "t1", "scope_id": "p1", "op": "update", "version": 2}
     return Record(**{**base, **kw})
 
 
 def test_a_record_knows_its_scope_key_and_row():
     assert rec().scope_key == "p1"
     assert rec(audience="u1").scope_key == private_key("p1", "u1")
-    assert rec(project_id=None).scope_key is None
+    assert rec(scope_id=None).scope_key is None
     row = rec(fields=("title",)).row(7, "AT", "actor")
-    assert row == {"position": 7, "type": "task", "resource_id": "t1", "project_id": "p1", "op": "update",
+    assert row == {"position": 7, "type": "task", "resource_id": "t1", "scope_id": "p1", "op": "update",
                    "version": 2, "fields": ["title"], "audience": None, "at": "AT", "actor_id": "actor"}
     assert "grant" not in rec(grant="u9").row(1, "AT", None)
 
@@ -45,31 +45,31 @@ def test_take_positions_hands_out_consecutive_blocks(app):
 def test_changes_and_watermarks_take_each_scopes_newest_position(app):
     with app.app_context():
         conn = db.session.connection()
-        numbered = [(101, rec()), (102, rec(resource_id="t2")), (103, rec(project_id="p2")),
-                    (104, rec(audience="u1")), (105, rec(project_id=None, type="user"))]
+        numbered = [(101, rec()), (102, rec(resource_id="t2")), (103, rec(scope_id="p2")),
+                    (104, rec(audience="u1")), (105, rec(scope_id=None, type="user"))]
         write_changes(conn, numbered, "actor")
         move_watermarks(conn, numbered)
         positions = conn.execute(select(Change.position).where(Change.position > 100)).scalars().all()
         assert sorted(positions) == [101, 102, 103, 104, 105]
-        marks = dict(conn.execute(select(FeedScope.key, FeedScope.position)).all())
+        marks = dict(conn.execute(select(Watermark.scope_key, Watermark.position)).all())
         assert marks["p1"] == 102 and marks["p2"] == 103 and marks[private_key("p1", "u1")] == 104
-        move_watermarks(conn, [(106, rec(project_id="p2"))])
-        assert conn.execute(select(FeedScope.position).where(FeedScope.key == "p2")).scalar() == 106
+        move_watermarks(conn, [(106, rec(scope_id="p2"))])
+        assert conn.execute(select(Watermark.position).where(Watermark.scope_key == "p2")).scalar() == 106
         db.session.rollback()
 
 
 def test_a_grant_opens_access_from_the_first_position_and_closes_at_the_last(app):
     with app.app_context():
         conn = db.session.connection()
-        update_access(conn, [(50, rec(type="project", project_id="p9")),
-                             (51, rec(type="member", op="create", project_id="p9", grant="u1"))], first=50)
+        update_access(conn, [(50, rec(type="project", scope_id="p9")),
+                             (51, rec(type="member", op="create", scope_id="p9", grant="u1"))], first=50)
         periods = conn.execute(select(FeedAccess.start_pos, FeedAccess.end_pos).where(
-            FeedAccess.principal_id == "u1", FeedAccess.scope == "p9")).all()
+            FeedAccess.principal_id == "u1", FeedAccess.scope_id == "p9")).all()
         assert periods == [(50, None)]
-        update_access(conn, [(60, rec(type="member", op="delete", project_id="p9", grant="u1")),
-                             (61, rec(type="task", op="delete", project_id="p9"))], first=60)
+        update_access(conn, [(60, rec(type="member", op="delete", scope_id="p9", grant="u1")),
+                             (61, rec(type="task", op="delete", scope_id="p9"))], first=60)
         periods = conn.execute(select(FeedAccess.start_pos, FeedAccess.end_pos).where(
-            FeedAccess.principal_id == "u1", FeedAccess.scope == "p9")).all()
+            FeedAccess.principal_id == "u1", FeedAccess.scope_id == "p9")).all()
         assert periods == [(50, 61)]
         db.session.rollback()
 
@@ -81,4 +81,4 @@ def test_progress_is_derived_only_from_changes_that_can_move_it():
     assert affects(rec(type="status", fields=("done",))) and not affects(rec(type="status", fields=("name",)))
     assert affects(rec(type="member", op="create")) and not affects(rec(type="member", fields=("role",)))
     assert not affects(rec(type="customer", op="create"))
-    assert not affects(rec(project_id=None, op="create"))
+    assert not affects(rec(scope_id=None, op="create"))

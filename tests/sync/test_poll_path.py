@@ -1,7 +1,7 @@
 """The poll path (app/sync/poll.py) against the Flask path, on every GET route: same answers, header by header."""
 import pytest
 
-from .test_authorization import api_get_routes, fill
+from ..support import api_get_routes, fill
 
 FLASK = {"pollfeed.poll_path": False}
 #: Variants of routes whose query strings change what tags them.

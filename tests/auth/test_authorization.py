@@ -3,11 +3,10 @@
 The member (bob) created the event, booking, thread and message, and owns the
 notification; alice owns the project; carol belongs to another project only.
 """
-import re
 
 import pytest
 
-from .conftest import event_body
+from ..support import CALLER_ROUTES, api_get_routes, event_body, fill
 
 ROLES = ("owner", "member", "outsider", "anonymous", "admin")
 READ = (200, 200, 404, 401, 200)
@@ -161,31 +160,6 @@ def test_a_member_reads_members_but_only_an_owner_changes_them(world, bob, alice
 
 
 # --- every GET route of every model, by construction --------------------------------------------
-
-#: How each path parameter of the API is filled from the world fixture. A route with a parameter
-#: that is not here fails the walk below: a new model cannot ship without joining it.
-PARAMETERS = {
-    "project_id": "pid", "task_id": "task", "status_id": "todo", "event_id": "event", "booking_id": "booking",
-    "thread_id": "thread", "message_id": "message", "customer_id": "customer", "notification_id": "notification",
-    "user_id": "bob_id",
-}
-CALLER_ROUTES = {"/me", "/projects", "/changes"}  # no resource named: they answer for the caller
-
-
-def api_get_routes(app):
-    skip = {"health", "web", "api-docs", "static"}
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
-                  if "GET" in rule.methods and rule.endpoint.split(".")[0] not in skip)
-
-
-def fill(rule, world):
-    def value(name):
-        assert name in PARAMETERS, f"{rule}: no world value for <{name}>; add it to PARAMETERS"
-        found = world[PARAMETERS[name]]
-        return found["id"] if isinstance(found, dict) else found
-
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: value(m.group(1)), rule)
-
 
 def test_every_get_route_of_every_model_is_404_to_non_and_former_members(app, world, callers, former, admin):
     routes = [r for r in api_get_routes(app) if r not in CALLER_ROUTES]

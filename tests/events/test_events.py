@@ -1,8 +1,7 @@
 """Events: proposal, approval, filters, bookings that never exceed capacity, my booked events."""
 import pytest
 
-from ..support import problem
-from .conftest import approve, event_body
+from ..support import approve, event_body, problem
 
 
 def test_a_proposed_event_is_pending_and_its_creator_sees_the_decision_on_the_next_poll(alice, bob, board):
