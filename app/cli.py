@@ -127,6 +127,13 @@ def changes_compact(retention, batch):
     click.echo(f"dropped {dropped} change(s) older than {window}")
 
 
+@changes_cli.command("rotate-epoch")
+def changes_rotate_epoch():
+    """After restoring a backup: a new cursor epoch, so every open client re-lists instead of skipping changes."""
+    old, new = maintenance.rotate_epoch()
+    click.echo(f"cursor epoch {old} -> {new}: clients holding older cursors get 410 cursor-unknown and re-list")
+
+
 @changes_cli.command("verify")
 def changes_verify():
     """Check the log against the rows: versions, tombstones, dense increasing positions."""

@@ -1,4 +1,6 @@
-"""Log lifecycle: compaction to the retention window, and a consistency check of log against rows."""
+"""Log lifecycle: compaction to the retention window, a new epoch after a restore, and a consistency check."""
+import secrets
+
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
@@ -37,6 +39,19 @@ def compact(retention, batch=5000, progress=None):
         dropped += n
         if progress:
             progress.update(n)
+
+
+def rotate_epoch():
+    """A new cursor epoch: every cursor issued before answers 410 `cursor-unknown`, and its client
+    re-lists. Run after restoring a backup (see cursor.py for why). Returns (old, new)."""
+    s = FeedState.__table__.c
+    old = db.session.scalar(select(s.epoch).where(s.id == 1))
+    new = old
+    while new == old:
+        new = secrets.token_hex(4)
+    db.session.execute(update(FeedState.__table__).where(s.id == 1).values(epoch=new))
+    db.session.commit()
+    return old, new
 
 
 def verify():

@@ -521,8 +521,8 @@ class PollPath:
         else:
             try:
                 since = cursors.decode(since_text, epoch, head)
-            except cursors.BadCursor:
-                return None
+            except (cursors.BadCursor, cursors.CursorUnknown):
+                return None  # 400 or 410: Flask's
             if since < horizon:
                 return None  # 410: Flask's
         if scoped and (periods is None or "/" in project or (not principal[1] and periods <= since)):

@@ -64,11 +64,30 @@ def test_bad_parameters_are_400(alice, query):
     problem(alice.get("/changes?" + query), 400)
 
 
-def test_cursor_beyond_head_or_from_another_database_is_400(app, alice, board):
+def test_a_cursor_beyond_the_head_or_from_another_epoch_is_410_cursor_unknown(app, alice, board, caplog):
     head = alice.feed("now")["next"]
     epoch, pos = head.split(".")
-    problem(alice.get("/changes?since=" + cursors.encode(epoch, int(pos, 36) + 5)), 400)
-    problem(alice.get("/changes?since=" + cursors.encode("deadbeef", 1)), 400)
+    ahead = problem(alice.get("/changes?since=" + cursors.encode(epoch, int(pos, 36) + 5)), 410)
+    assert ahead["type"].endswith("cursor-unknown") and "Re-list" in ahead["detail"]
+    assert "rotate-epoch" in caplog.text  # the operator is told what to run
+    foreign = problem(alice.get("/changes?since=" + cursors.encode("deadbeef", 1)), 410)
+    assert foreign["type"].endswith("cursor-unknown")
+    assert problem(alice.get("/changes?since=deadbeef"), 400)["type"].endswith("bad-cursor")  # malformed stays 400
+
+
+def test_rotate_epoch_makes_every_older_cursor_unknown_and_lists_issue_new_ones(app, runner, alice, board):
+    pid = board["pid"]
+    old = alice.feed("now")["next"]
+    listed = alice.get(f"/projects/{pid}/tasks").json["cursor"]
+    out = runner.invoke(args=["changes", "rotate-epoch"])
+    assert out.exit_code == 0, out.output
+    for cursor in (old, listed):
+        assert problem(alice.get("/changes?since=" + cursor), 410)["type"].endswith("cursor-unknown")
+    relisted = alice.get(f"/projects/{pid}/tasks").json["cursor"]
+    assert relisted.split(".")[0] != listed.split(".")[0]
+    alice.edit(f"/tasks/{board['task']['id']}", {"title": "after the rotation"})
+    changes, _ = alice.follow(relisted, project=pid)
+    assert [c["id"] for c in changes] == [board["task"]["id"]]
 
 
 def test_cursor_is_url_safe_and_opaque(alice, board):

@@ -1,0 +1,52 @@
+"""A database restored from a backup under a running server and an open board page (issue 11)."""
+import sqlite3
+
+import pytest
+
+from ..server import Client, Server
+from .conftest import VISIBLE, Web
+
+pytestmark = pytest.mark.browser
+WITHIN = (VISIBLE + 2) * 1000
+
+
+def copy_database(src_path, dst_path):
+    """An online copy with SQLite's backup API (what `sqlite3 .backup` does)."""
+    src, dst = sqlite3.connect(src_path), sqlite3.connect(dst_path)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+def test_a_restore_under_an_open_page_recovers_by_itself(tmp_path, browser):
+    db = tmp_path / "live.db"
+    with Server(f"sqlite:///{db}", workers=2, env={"POLL_INTERVAL_VISIBLE": str(VISIBLE)},
+                log_path=tmp_path / "access.log") as server:
+        web = Web(server, tmp_path / "access.log")
+        tokens, ids = web.board("rosa")
+        api = Client(server.url, tokens["rosa"])
+        page = web.open(browser.new_context(), tokens["rosa"], ids["pid"])
+        todo = ids["cols"][0]
+
+        copy_database(db, tmp_path / "backup.db")  # last night's backup
+        api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the backup", "status_id": todo})
+        page.locator(".card", has_text="Written after the backup").wait_for(timeout=WITHIN)
+        stale_cursor = api.get("/changes?since=now").json()["next"]
+
+        copy_database(tmp_path / "backup.db", db)  # the restore, under the running server
+        server.flask("changes", "rotate-epoch")  # the runbook's next step
+
+        # The page's next poll gets 410 cursor-unknown, re-lists, and shows the restored state.
+        page.locator(".card", has_text="Written after the backup").wait_for(state="detached", timeout=WITHIN)
+        assert page.locator(".card", has_text="First card").count() == 1
+        gone = api.get("/changes?since=" + stale_cursor)
+        assert gone.status == 410 and gone.json()["type"].endswith("cursor-unknown")
+
+        # New writes reuse positions the old cursor had passed; the page sees them all the same.
+        api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the restore", "status_id": todo})
+        page.locator(".card", has_text="Written after the restore").wait_for(timeout=WITHIN)
+        api.edit(f"/tasks/{ids['task']}", {"title": "First card, edited after the restore"})
+        page.locator(".card", has_text="First card, edited after the restore").wait_for(timeout=WITHIN)
+        assert "change log consistent" in server.flask("changes", "verify")
