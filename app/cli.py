@@ -11,7 +11,7 @@ from .auth.models import Membership, Token, User
 from .boards.models import Project, Status, Task
 from .config import parse_duration
 from .extensions import db
-from .sync import maintenance
+from .sync import idempotency, maintenance
 from .sync.versioned import utcnow
 
 users_cli = AppGroup("users", help="Manage users.")
@@ -120,11 +120,14 @@ def demo(base_url):
 @click.option("--retention", default=None, help="Override CHANGES_RETENTION (e.g. 7d, 12h).")
 @click.option("--batch", default=5000, show_default=True, help="Changes deleted per transaction.")
 def changes_compact(retention, batch):
-    """Drop changes older than the retention window; cursors older than that get 410."""
+    """Drop changes older than the retention window (cursors older than that get 410), and stored
+    Idempotency-Key responses older than IDEMPOTENCY_TTL."""
     window = parse_duration(retention) if retention else current_app.config["CHANGES_RETENTION"]
     with click.progressbar(length=0, label="compacting", file=sys.stderr) as bar:
         dropped = maintenance.compact(window, batch=batch, progress=bar)
     click.echo(f"dropped {dropped} change(s) older than {window}")
+    keys = idempotency.drop_expired(current_app.config["IDEMPOTENCY_TTL"])
+    click.echo(f"dropped {keys} idempotency key(s) older than {current_app.config['IDEMPOTENCY_TTL']}")
 
 
 @changes_cli.command("rotate-epoch")

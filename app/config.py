@@ -35,6 +35,7 @@ def load(environ=None, instance_path="instance"):
         "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "POLL_PATH": _bool(env.get("POLL_PATH", "true")),
+        "IDEMPOTENCY_TTL": parse_duration(env.get("IDEMPOTENCY_TTL", "24h")),
         # flask-smorest / OpenAPI
         "API_TITLE": "Pollfeed",
         "API_VERSION": "1.0",

@@ -9,7 +9,7 @@ from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from . import conditional
+from . import conditional, idempotency
 from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
@@ -95,9 +95,15 @@ def update(obj, data):
 
 
 def commit(obj=None):
-    """Commit; a version conflict found by the conditional UPDATE/DELETE becomes 412."""
+    """Commit; a version conflict found by the conditional UPDATE/DELETE becomes 412.
+
+    A POST with an Idempotency-Key only flushes here: its COMMIT comes with the stored response
+    (idempotency.finish), so a write and the answer a retry will get are never apart."""
     try:
-        db.session.commit()
+        if idempotency.pending():
+            db.session.flush()
+        else:
+            db.session.commit()
     except StaleDataError:
         db.session.rollback()
         current = None

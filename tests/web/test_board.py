@@ -135,6 +135,33 @@ def test_a_delete_clicked_while_an_edit_is_in_flight_waits_for_it_and_deletes(we
     assert "Not deleted" not in page.inner_text("#message")
 
 
+def test_a_create_whose_answer_is_lost_is_retried_with_its_key_and_made_once(web, browser):
+    tokens, ids = web.board("olga")
+    context = browser.new_context()
+    keys = []
+
+    def lose_first_answer(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # the server creates the task...
+            return route.abort("connectionreset")  # ...and its answer never arrives
+        return route.continue_()
+
+    context.route(f"**/projects/{ids['pid']}/tasks", lose_first_answer)
+    page = web.open(context, tokens["olga"], ids["pid"])
+    todo = ids["cols"][0]
+    page.fill(f"#status-{todo} input[name=title]", "Made once")
+    page.press(f"#status-{todo} input[name=title]", "Enter")
+    card(page, "Made once").wait_for()
+    page.wait_for_timeout(2 * WITHIN)  # and the feed brings no second one
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]  # the retry carried the same key
+    assert card(page, "Made once").count() == 1
+    listed = Client(web.url, tokens["olga"]).get(f"/projects/{ids['pid']}/tasks").json()["items"]
+    assert [t["title"] for t in listed].count("Made once") == 1
+
+
 def test_503_retry_after_delays_the_next_poll(web, browser):
     tokens, ids = web.board("rita")
     context = browser.new_context()

@@ -246,8 +246,9 @@ async function sendDelete(id) {
 
 async function createTask(statusId, title) {
   try {
-    const res = await api("POST", `/projects/${state.project}/tasks`, { title, status_id: statusId });
-    state.tasks.set(res.data.id, { data: res.data, etag: res.etag });
+    // With an Idempotency-Key, retried on a lost answer: one click makes one card, never two.
+    const res = await state.feed.create(`/projects/${state.project}/tasks`, { title, status_id: statusId });
+    state.tasks.set(res.body.id, { data: res.body, etag: res.etag });
     say("");
   } catch (err) {
     const field = err.problem && err.problem.errors ? " " + JSON.stringify(err.problem.errors) : "";

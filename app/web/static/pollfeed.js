@@ -4,6 +4,8 @@
 //   const off = feed.subscribe("task", (change) => ...);
 //   feed.start();  feed.pollNow();  feed.stop();
 //   const body = await feed.fetchJSON("/projects/1/tasks");  // ETag cache, revalidated with If-None-Match
+//   const {body, etag} = await feed.create("/projects/1/tasks", {...});  // POST with an Idempotency-Key,
+//                                                      // retried with the same key: created once, never twice
 //
 // It obeys Poll-Interval (visible / hidden seconds; hidden=0 stops while hidden),
 // polls at once when the page is shown again, on focus and on online, never has
@@ -32,6 +34,14 @@ function hash(text) {
   let h = 5381;
   for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
   return h.toString(36);
+}
+
+/** A new Idempotency-Key: a random UUID where the browser has one, else 128 random bits in hex. */
+export function newKey(random = Math.random) {
+  if (globalThis.crypto && globalThis.crypto.randomUUID) return globalThis.crypto.randomUUID();
+  let out = "";
+  for (let i = 0; i < 32; i++) out += Math.floor(random() * 16).toString(16);
+  return out;
 }
 
 export class Pollfeed {
@@ -128,6 +138,29 @@ export class Pollfeed {
     const etag = res.headers.get("ETag");
     if (etag) this.cache.set(full, { etag, body });
     return body;
+  }
+
+  /** POST `body` with a fresh Idempotency-Key. A network error, 429 or 503 is retried (after
+   *  Retry-After, or a jittered backoff) with the same key, so a create whose answer was lost is
+   *  created once: the server answers a retry with the first response. */
+  async create(url, body, { retries = 3 } = {}) {
+    const key = newKey(this.random);
+    const headers = { ...this._headers(), "Content-Type": "application/json", "Idempotency-Key": key };
+    for (let attempt = 0; ; attempt++) {
+      let res = null;
+      try {
+        res = await this.fetchImpl(this._url(url), { method: "POST", headers, body: JSON.stringify(body),
+          cache: "no-store" });
+      } catch (err) {
+        if (attempt >= retries) throw err;
+      }
+      if (res && res.ok) {
+        return { body: res.status === 204 ? null : await res.json(), etag: res.headers.get("ETag"), key };
+      }
+      if (res && ((res.status !== 429 && res.status !== 503) || attempt >= retries)) throw await this._error(res);
+      const wait = res ? retryAfterMs(res.headers.get("Retry-After")) : null;
+      await new Promise((r) => setTimeout(r, wait ?? Math.floor(this.random() * 1000 * 2 ** attempt)));
+    }
   }
 
   // The ETag of what fetchJSON last returned for `url` (for If-Match), or null.
