@@ -7,7 +7,9 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 10
+# On a restart (HUP, or USR2 then QUIT) a worker finishing its requests gets as long as any request
+# may take: no request in flight is cut off (tests/blackbox/test_restarts.py).
+graceful_timeout = timeout
 keepalive = 5
 # Behind a proxy: trust X-Forwarded-* only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
