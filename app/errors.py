@@ -44,6 +44,18 @@ class Unavailable(HTTPException):
     description = "The database is unavailable; retry after the advised delay."
 
 
+class StorageFull(Unavailable):
+    problem_type = "storage-full"
+    description = ("The server's storage is full: writes are refused until space is freed, reads still work. "
+                   "Retry after the advised delay.")
+
+
+def storage_full(exc):
+    """SQLite's SQLITE_FULL, or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100"
+
+
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -53,6 +65,9 @@ def register(app):
     @app.errorhandler(PoolTimeout)
     def database_down(exc):
         _discard_session()
+        if storage_full(exc):
+            log.error("storage full: a write was refused (%s)", exc.orig)
+            return problem_response(StorageFull())
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return problem_response(Unavailable())
 
