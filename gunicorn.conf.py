@@ -17,3 +17,9 @@ accesslog = os.environ.get("ACCESS_LOG", "-") or None  # empty: no access log at
 # The access log keeps query strings but redacts the search term `q` (personal data): app/accesslog.py.
 logger_class = "app.accesslog.AccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_fork(server, worker):
+    # How many requests this host serves at once: the load signal (app/sync/load.py) divides the
+    # listening socket's accept queue by it.
+    os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))

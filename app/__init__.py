@@ -65,10 +65,11 @@ def register_blueprints(app):
 def register_poll_path(app):
     """The engine's poll path in front of Flask, with the auth package's principal and read rule."""
     from .auth import access, tokens
-    from .sync import poll
+    from .sync import poll, polling
 
     poll.configure(principal=tokens.principal_columns(), readable=access.readable)
     poll.install(app)
+    polling.install_gate(app)
 
 
 def register_errorhandlers(app):

@@ -41,6 +41,7 @@ from . import cursor as cursors
 from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, feed_tag, list_tag, version_tag
 from .feed import Query
+from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
 from .versioned import MODELS, private_key
@@ -291,6 +292,7 @@ _REFUSE = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_MODIFIED_SINCE"
 class _Route:
     pattern: Any
     spec: Any
+    rule: str
     statements: dict = field(default_factory=dict)
 
 
@@ -331,8 +333,6 @@ class PollPath:
         with app.app_context():
             self.engine = db.engine
         self.database_errors = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
-        from .polling import advice_headers
-        self.advice = advice_headers(app.config)
 
     # -- routing
 
@@ -350,7 +350,7 @@ class PollPath:
                         if spec is not None:
                             regex = "^" + _SEGMENT.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)",
                                                        re.escape(rule.rule).replace(r"\<", "<").replace(r"\>", ">"))
-                            routes.append(_Route(re.compile(regex + "$"), spec))
+                            routes.append(_Route(re.compile(regex + "$"), spec, rule.rule))
                     self.routes = routes
         return self.routes
 
@@ -441,7 +441,8 @@ class PollPath:
         tag = self._tag(route, spec, values, args, hashed)
         if tag is None or not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
             return None
-        return [("ETag", tag), *self.advice]
+        environ["pollfeed.route"] = route.rule
+        return [("ETag", tag), *advice_headers(self.app)]
 
     def _run(self, route, key, build, params):
         stmt = route.statements.get(key)

@@ -1,32 +1,23 @@
 """Poll advice: Poll-Interval (RFC 8941 dictionary), the caching headers and nosniff, in one after_request hook.
 
-The poll path (sync.poll) sends the same headers, from `advice_headers`, on its own 304s.
+The advised interval follows the server's load (sync.load); the poll path (sync.poll) sends the same
+headers, from `advice_headers`, on its own 304s.
 """
+import json
+
+from . import load as loads
 
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
+CACHING = (("Cache-Control", "private, no-cache"), ("Vary", "Authorization"))
 
 
-def poll_interval_value(visible, hidden):
-    return f"visible={int(visible)}, hidden={int(hidden)}"
-
-
-def caching_headers(config):
-    """The headers every API response carries, in the order they are added."""
-    return (
-        ("Cache-Control", "private, no-cache"),
-        ("Vary", "Authorization"),
-        ("Poll-Interval", poll_interval_value(config["POLL_INTERVAL_VISIBLE"], config["POLL_INTERVAL_HIDDEN"])),
-    )
-
-
-def advice_headers(config):
+def advice_headers(app):
     """What follows the ETag on a 304, exactly as the after_request hook below adds it."""
-    return [NOSNIFF, *caching_headers(config)]
+    return [NOSNIFF, *CACHING, ("Poll-Interval", app.extensions["pollfeed.load"].poll_interval())]
 
 
 def init_app(app):
-    # Computed once: the hook only copies strings, so a 304 pays next to nothing for it.
-    common = caching_headers(app.config)
+    load = app.extensions["pollfeed.load"] = loads.Load(app.config)
 
     @app.after_request
     def advise(response):
@@ -34,6 +25,14 @@ def init_app(app):
         headers = response.headers
         headers[NOSNIFF[0]] = NOSNIFF[1]  # every answer: a JSON body is never sniffed as HTML
         if "Cache-Control" not in headers:
-            for name, value in common:
+            for name, value in CACHING:
                 headers[name] = value
+            headers["Poll-Interval"] = load.poll_interval()
         return response
+
+
+def install_gate(app):
+    """Put the load gate in front of everything the app serves (see sync.load)."""
+    body = json.dumps({"type": "overloaded", "title": "Service Unavailable", "status": 503,
+                       "detail": "The server is over capacity: poll again after Retry-After seconds."}).encode()
+    app.wsgi_app = loads.Gate(app.wsgi_app, app.extensions["pollfeed.load"], body)

@@ -140,11 +140,13 @@ def test_list_and_cursor_come_from_one_snapshot(app, alice, board):
     assert [c["id"] for c in changes] == [written["id"]]
 
 
-def test_forged_cursors_are_400(alice, board):
+def test_forged_cursors_are_400_if_malformed_and_410_if_this_database_cannot_continue_them(alice, board):
     head = alice.feed("now")["next"]
     epoch = head.split(".")[0]
-    for forged in (f"{epoch}.zzzzzz", "x" + head, f"{epoch}.", f"{epoch}.-1", "now.1", head + "~"):
-        problem(alice.get(f"/changes?since={forged}"), 400)
+    for forged in (f"{epoch}.", f"{epoch}.-1", "NOW.1", head + "~", "a" * 17 + ".1"):
+        assert problem(alice.get(f"/changes?since={forged}"), 400)["type"].endswith("bad-cursor")
+    for well_formed in (f"{epoch}.zzzzzz", "x" + head, "now.1"):  # beyond the head; other epochs
+        assert problem(alice.get(f"/changes?since={well_formed}"), 410)["type"].endswith("cursor-unknown")
 
 
 def test_horizon_only_moves_forward(app, runner, alice, board):

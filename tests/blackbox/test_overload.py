@@ -1,0 +1,54 @@
+"""Overload against real gunicorn: the advice rises, excess polls are shed with Retry-After, and both
+recover once the crowd leaves. The thresholds are set low so that a few dozen threads overload one
+worker; bench/overload.py measures the same at twice the real capacity."""
+import threading
+import time
+
+from ..server import Client, Server
+
+ENV = {"POLL_INTERVAL_VISIBLE": "2", "POLL_INTERVAL_HIDDEN": "20", "POLL_INTERVAL_MAX": "60",
+       "SHED_DELAY": "0.03", "OVERLOAD_DELAY": "0.01", "LOAD_SMOOTHING": "0.5"}
+
+
+def visible(poll_interval):
+    return int(dict(p.strip().split("=") for p in poll_interval.split(","))["visible"])
+
+
+def test_a_crowd_is_slowed_down_and_shed_and_all_recovers(tmp_path):
+    with Server(f"sqlite:///{tmp_path}/overload.db", workers=1, env=ENV, access_log=False) as server:
+        token = server.user("crowd")
+        c = Client(server.url, token)
+        pid = c.post("/projects", {"name": "crowd"}).json()["id"]
+        path = f"/projects/{pid}/tasks"
+        etag = c.get(path).header("ETag")
+        assert visible(c.get(path).header("Poll-Interval")) == 2  # unloaded: as configured
+
+        seen, stop = [], threading.Event()
+
+        def poller():
+            me = Client(server.url, token)
+            while not stop.is_set():
+                r = me.poll(path, etag)
+                seen.append((time.monotonic(), r.status, r.header("Retry-After"), r.header("Poll-Interval"),
+                             r.body))
+
+        threads = [threading.Thread(target=poller) for _ in range(48)]
+        for t in threads:
+            t.start()
+        time.sleep(4)
+        stop.set()
+        for t in threads:
+            t.join()
+
+        statuses = {s for _, s, _, _, _ in seen}
+        assert statuses <= {304, 503}, statuses  # nothing but answers and sheds: no error, no timeout
+        shed = [x for x in seen if x[1] == 503]
+        assert shed and all(ra and int(ra) >= 2 for _, _, ra, _, _ in shed)
+        assert all(b'"overloaded"' in body for *_, body in shed)
+        admitted = [x for x in seen if x[1] == 304]
+        assert admitted, "some polls were admitted"
+        assert max(visible(pi) for _, _, _, pi, _ in admitted) > 2  # the advice rose under load
+
+        time.sleep(2)  # one advised (unloaded) interval after the crowd left
+        r = c.poll(path, etag)
+        assert r.status == 304 and visible(r.header("Poll-Interval")) == 2
