@@ -1,6 +1,14 @@
 """gunicorn settings; each can be overridden by its environment variable."""
 import multiprocessing
 import os
+import shutil
+import tempfile
+
+# Metrics summed over every worker (prometheus_client's multiprocess mode, app/metrics.py): each
+# worker writes its counters to files in this directory. Set before any worker imports the app.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pollfeed-metrics-")
+    os.environ["POLLFEED_METRICS_DIR_OWNED"] = "1"  # made here: removed on exit (a reload keeps it)
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Sync workers: every request is short (no push connections), so sync is the cheapest model.
@@ -16,10 +24,31 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("ACCESS_LOG", "-") or None  # empty: no access log at all
 # The access log keeps query strings but redacts the search term `q` (personal data): app/accesslog.py.
 logger_class = "app.accesslog.AccessLogger"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# The request id (X-Request-Id: a proxy's, or one made by app/metrics.py) ties a line to its request.
+# ACCESS_LOG_FORMAT=json writes JSON lines instead (app/accesslog.py).
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
 
 
 def post_fork(server, worker):
     # How many requests this host serves at once: the load signal (app/sync/load.py) divides the
     # listening socket's accept queue by it.
     os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))
+
+
+def on_starting(server):
+    # A directory given from outside may hold a previous run's files: start from zero.
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("POLLFEED_METRICS_DIR_OWNED"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

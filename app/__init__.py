@@ -24,6 +24,7 @@ def create_app(overrides=None):
     register_errorhandlers(app)
     register_commands(app)
     register_poll_path(app)
+    register_observability(app)
     return app
 
 
@@ -70,6 +71,14 @@ def register_poll_path(app):
     poll.configure(principal=tokens.principal_columns(), readable=access.readable)
     poll.install(app)
     polling.install_gate(app)
+
+
+def register_observability(app):
+    """Metrics, request ids and the admin chart's numbers, around everything else (app/metrics.py)."""
+    from . import metrics
+
+    metrics.init_app(app)
+    metrics.install(app)
 
 
 def register_errorhandlers(app):

@@ -39,6 +39,7 @@ def load(environ=None, instance_path="instance"):
         "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "POLL_PATH": _bool(env.get("POLL_PATH", "true")),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "IDEMPOTENCY_TTL": parse_duration(env.get("IDEMPOTENCY_TTL", "24h")),
         # flask-smorest / OpenAPI
         "API_TITLE": "Pollfeed",

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import metrics
 from .extensions import db
 from .sync.problems import Conflict
 
@@ -65,6 +66,7 @@ def register(app):
     @app.errorhandler(PoolTimeout)
     def database_down(exc):
         _discard_session()
+        metrics.database_error("storage-full" if storage_full(exc) else "unavailable")
         if storage_full(exc):
             log.error("storage full: a write was refused (%s)", exc.orig)
             return problem_response(StorageFull())
@@ -79,6 +81,7 @@ def register(app):
     @app.errorhandler(DBAPIError)
     def dbapi(exc):
         _discard_session()
+        metrics.database_error("unavailable" if exc.connection_invalidated else "error")
         if exc.connection_invalidated:
             return problem_response(Unavailable())
         log.exception("database error")

@@ -14,6 +14,12 @@ def board():
     return bp.send_static_file("index.html")
 
 
+@bp.get("/admin")
+def admin_chart():
+    """The last minutes of polls (200 against 304), writes and the advice, for admins (app/metrics.py)."""
+    return bp.send_static_file("admin.html")
+
+
 @bp.after_request
 def harden(response):
     response.headers.update(PAGE_HEADERS)

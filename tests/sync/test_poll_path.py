@@ -18,8 +18,10 @@ QUERIES = {
 
 
 def pair(api, path, headers):
+    headers = {"X-Request-Id": "differential", **(headers or {})}  # echoed by both: the same id
     fast = api.get(path, headers=headers)
     slow = api.get(path, headers=headers, environ_overrides=FLASK)
+    assert fast.headers["X-Request-Id"] == slow.headers["X-Request-Id"] == "differential"
     return fast, slow
 
 

@@ -1,0 +1,189 @@
+"""What the fleet is doing: Prometheus metrics, request ids, and the numbers behind the admin chart.
+
+- Counters and the latency histogram come from prometheus_client. Under gunicorn they are kept in
+  multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up by gunicorn.conf.py), so a scrape of any worker
+  sums every worker of the host. Without it (flask run, tests) they live in the process.
+- `Observe` is the outermost WSGI middleware: it times every request, the poll path's 304s and the
+  shed 503s included, counts it by route template, method and status, and gives it a request id (a
+  proxy's X-Request-Id if well-formed, else a new one), echoed as X-Request-Id and written to the
+  access log.
+- GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_TOKEN unset it is 404.
+  The feed's head, horizon and retained changes are read from the database at scrape time.
+- GET /admin/stats (an admin's token) sums the same counters as JSON for the chart at /admin.
+"""
+import hmac
+import os
+import re
+import time
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import select
+
+from .extensions import db
+
+REQUESTS = Counter("pollfeed_requests_total", "HTTP requests answered, by route template, method and status.",
+                   ["route", "method", "status"])
+LATENCY = Histogram("pollfeed_request_duration_seconds", "Time a worker took to answer (its queue excluded).",
+                    ["route"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+SHED = Counter("pollfeed_shed_total", "Polls refused with 503 overloaded (see POLL_INTERVAL_MAX, SHED_DELAY).")
+DATABASE_ERRORS = Counter("pollfeed_database_errors_total", "Requests answered 503 or 500 for a database error.",
+                          ["kind"])
+ADVICE = Gauge("pollfeed_poll_interval_seconds", "The poll interval advised now, for a visible or hidden page.",
+               ["page"], multiprocess_mode="mostrecent")
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+
+
+class Observe:
+    """WSGI middleware, outermost: request id, timing and counting (see the module docstring)."""
+
+    def __init__(self, wsgi_app, load):
+        self.app, self.load = wsgi_app, load
+        self.advised = None
+        self.children = {}
+
+    def _count(self, route, method, status, seconds):
+        key = (route, method, status)
+        child = self.children.get(key)
+        if child is None:
+            if len(self.children) > 4096:
+                self.children.clear()
+            child = self.children[key] = (REQUESTS.labels(route, method, status), LATENCY.labels(route))
+        child[0].inc()
+        child[1].observe(seconds)
+
+    def __call__(self, environ, start_response):
+        start = time.perf_counter()
+        rid = environ.get("HTTP_X_REQUEST_ID", "")
+        if not _REQUEST_ID.match(rid):
+            rid = os.urandom(8).hex()
+        environ["pollfeed.request_id"] = rid
+        status = ["500"]
+
+        def respond(line, headers, exc_info=None):
+            status[0] = line[:3]
+            headers.append(("X-Request-Id", rid))
+            return start_response(line, headers, exc_info)
+
+        try:
+            return self.app(environ, respond)
+        finally:
+            route = environ.get("pollfeed.route") or "(unmatched)"
+            method = environ.get("REQUEST_METHOD", "")
+            self._count(route, method if method in _METHODS else "OTHER", status[0], time.perf_counter() - start)
+            if route == "(shed)":
+                SHED.inc()
+            advised = self.load.intervals()
+            if advised != self.advised:
+                self.advised = advised
+                ADVICE.labels("visible").set(advised[0])
+                ADVICE.labels("hidden").set(advised[1])
+
+
+def database_error(kind):
+    DATABASE_ERRORS.labels(kind).inc()
+
+
+def _registry():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+class _Feed:
+    """The feed's head, horizon and retained changes (positions are dense: head - horizon), read now."""
+
+    def collect(self):
+        from .sync.changelog import FeedState
+
+        head, horizon = db.session.execute(select(FeedState.head, FeedState.horizon)).one()
+        for name, text, value in (("pollfeed_feed_head", "Position of the newest change.", head),
+                                  ("pollfeed_feed_horizon", "Changes at or below it are compacted away.", horizon),
+                                  ("pollfeed_feed_retained_changes", "Changes kept in the log.", head - horizon)):
+            yield GaugeMetricFamily(name, text, value=value)
+
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics():
+    token = current_app.config["METRICS_TOKEN"]
+    if not token:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        from .auth.tokens import Unauthorized
+
+        raise Unauthorized("/metrics needs Authorization: Bearer <METRICS_TOKEN>.")
+    feed = CollectorRegistry(auto_describe=False)
+    feed.register(_Feed())
+    body = generate_latest(_registry()) + generate_latest(feed)
+    return current_app.response_class(body, mimetype=None, headers={"Content-Type": CONTENT_TYPE_LATEST,
+                                                                     "Cache-Control": "no-store"})
+
+
+def totals():
+    """Sums over every worker of the same counters /metrics serves, for the admin chart."""
+    out = {"polls_200": 0, "polls_304": 0, "writes": 0, "shed": 0, "errors_5xx": 0}
+    for family in _registry().collect():
+        for sample in family.samples:
+            if sample.name == "pollfeed_requests_total":
+                method, status = sample.labels["method"], sample.labels["status"]
+                if method in ("GET", "HEAD") and status == "200":
+                    out["polls_200"] += sample.value
+                elif method in ("GET", "HEAD") and status == "304":
+                    out["polls_304"] += sample.value
+                elif method in ("POST", "PUT", "PATCH", "DELETE") and status.startswith("2"):
+                    out["writes"] += sample.value
+                if status.startswith("5") and sample.labels["route"] != "(shed)":
+                    out["errors_5xx"] += sample.value
+            elif sample.name == "pollfeed_shed_total":
+                out["shed"] += sample.value
+    return {k: int(v) for k, v in out.items()}
+
+
+admin = Blueprint("admin", __name__)
+
+
+@admin.get("/admin/stats")
+def admin_stats():
+    """Counter totals and the current advice, for the chart at /admin (admins only)."""
+    if not g.principal.is_admin:
+        abort(404)
+    load = current_app.extensions["pollfeed.load"]
+    visible, hidden = load.intervals()
+    return jsonify(at=time.time(), **totals(), advice={"visible": visible, "hidden": hidden},
+                   queue_delay_ms=round(load.smoothed * 1000, 1))
+
+
+def init_app(app):
+    from .auth.tokens import authenticate
+
+    @app.before_request
+    def name_the_route():
+        rule = request.url_rule
+        request.environ["pollfeed.route"] = rule.rule if rule is not None else None
+
+    app.register_blueprint(bp)
+    app.register_blueprint(admin)
+    app.before_request_funcs.setdefault(admin.name, []).append(authenticate)
+
+
+def install(app):
+    """Observe every request (outermost WSGI middleware)."""
+    app.wsgi_app = Observe(app.wsgi_app, app.extensions["pollfeed.load"])

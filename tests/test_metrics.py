@@ -1,0 +1,74 @@
+"""app/metrics.py in one process: /metrics behind METRICS_TOKEN, request ids, the admin chart's numbers."""
+import re
+
+from app.extensions import db
+from app.sync.changelog import FeedState
+
+from .support import problem
+
+
+def sample(text, name, **labels):
+    """The value of one sample in Prometheus text, or None."""
+    for line in text.splitlines():
+        m = re.match(rf"^{re.escape(name)}(?:\{{(.*)\}})? (\S+)$", line)
+        if m and dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or "")) == labels:
+            return float(m.group(2))
+    return None
+
+
+def test_metrics_is_404_without_a_token_setting_and_401_with_a_wrong_token(app, alice, anonymous):
+    app.config["METRICS_TOKEN"] = ""
+    assert anonymous.get("/metrics").status_code == 404
+    app.config["METRICS_TOKEN"] = "s3cret"
+    problem(anonymous.get("/metrics"), 401)
+    problem(alice.get("/metrics"), 401)  # a user's token is not the metrics token
+    problem(anonymous.get("/metrics", headers={"Authorization": "Bearer s3cre"}), 401)
+
+
+def test_metrics_count_routes_statuses_and_read_the_feed(app, alice, anonymous, board):
+    app.config["METRICS_TOKEN"] = "s3cret"
+    pid = board["pid"]
+    scrape = lambda: anonymous.get("/metrics", headers={"Authorization": "Bearer s3cret"}).get_data(as_text=True)  # noqa: E731
+    route = "/projects/<project_id>/tasks"
+    before = sample(scrape(), "pollfeed_requests_total", route=route, method="GET", status="304") or 0
+    etag = alice.get(f"/projects/{pid}/tasks").headers["ETag"]
+    for _ in range(3):
+        assert alice.poll(f"/projects/{pid}/tasks", etag).status_code == 304  # the poll path's 304s count too
+    alice.get("/nowhere")
+    text = scrape()
+    assert sample(text, "pollfeed_requests_total", route=route, method="GET", status="304") == before + 3
+    assert sample(text, "pollfeed_requests_total", route="(unmatched)", method="GET", status="404") >= 1
+    assert sample(text, "pollfeed_request_duration_seconds_count", route=route) >= 4
+    with app.app_context():
+        head, horizon = db.session.execute(db.select(FeedState.head, FeedState.horizon)).one()
+    assert sample(text, "pollfeed_feed_head") == head and sample(text, "pollfeed_feed_horizon") == horizon
+    assert sample(text, "pollfeed_feed_retained_changes") == head - horizon
+    assert sample(text, "pollfeed_poll_interval_seconds", page="visible") == app.config["POLL_INTERVAL_VISIBLE"]
+    assert sample(text, "pollfeed_shed_total") is not None
+    assert "pollfeed_database_errors_total" in text
+
+
+def test_every_answer_carries_a_request_id_a_proxys_when_well_formed(alice, anonymous, board):
+    made = alice.get("/me").headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", made)
+    assert alice.get("/me").headers["X-Request-Id"] != made
+    assert alice.get("/me", headers={"X-Request-Id": "edge-42.a"}).headers["X-Request-Id"] == "edge-42.a"
+    bad = alice.get("/me", headers={"X-Request-Id": "no spaces\tor tabs"}).headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", bad)
+    etag = alice.get(f"/projects/{board['pid']}/tasks").headers["ETag"]
+    assert alice.poll(f"/projects/{board['pid']}/tasks", etag).headers["X-Request-Id"]  # the poll path's too
+    assert anonymous.get("/healthz").headers["X-Request-Id"]
+
+
+def test_admin_stats_sum_the_same_counters_for_admins_only(alice, admin, anonymous, board):
+    first = admin.get("/admin/stats")
+    assert first.status_code == 200
+    etag = alice.get(f"/projects/{board['pid']}/tasks").headers["ETag"]
+    alice.poll(f"/projects/{board['pid']}/tasks", etag)
+    alice.created(f"/projects/{board['pid']}/statuses", {"name": "Later"})
+    after = admin.get("/admin/stats").json
+    assert after["polls_304"] == first.json["polls_304"] + 1
+    assert after["writes"] == first.json["writes"] + 1
+    assert after["advice"] == {"visible": 5, "hidden": 60}
+    problem(alice.get("/admin/stats"), 404)  # not an admin
+    problem(anonymous.get("/admin/stats"), 401)
