@@ -21,6 +21,7 @@ def create_app(overrides=None):
     app.json.sort_keys = False
     register_extensions(app)
     register_blueprints(app)
+    register_cors(app)
     register_errorhandlers(app)
     register_commands(app)
     register_poll_path(app)
@@ -61,6 +62,13 @@ def register_blueprints(app):
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     openapi.link_creations(api.spec)
+    openapi.add_examples(api.spec)
+
+
+def register_cors(app):
+    from . import cors
+
+    cors.init_app(app)
 
 
 def register_poll_path(app):

@@ -40,6 +40,7 @@ def load(environ=None, instance_path="instance"):
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "POLL_PATH": _bool(env.get("POLL_PATH", "true")),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "CORS_ORIGINS": [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()],
         "IDEMPOTENCY_TTL": parse_duration(env.get("IDEMPOTENCY_TTL", "24h")),
         # flask-smorest / OpenAPI
         "API_TITLE": "Pollfeed",
@@ -47,6 +48,9 @@ def load(environ=None, instance_path="instance"):
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # /docs: Swagger UI, its files served from the swagger-ui-bundle package (app/web: /docs/assets/)
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "JSON_SORT_KEYS": False,
     }

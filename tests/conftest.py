@@ -35,8 +35,10 @@ def database_url(template_db, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+def app(database_url, request):
+    """The app on the test's database; `@pytest.mark.app_config({...})` adds settings before it is made."""
+    marker = request.node.get_closest_marker("app_config")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, **(marker.args[0] if marker else {})})
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -50,7 +50,12 @@ _TOKEN = Lookup(
 
 
 def authenticate():
-    """before_request of every API blueprint: one indexed lookup, the principal in g."""
+    """before_request of every API blueprint: one indexed lookup, the principal in g.
+
+    OPTIONS needs no token: it is a CORS preflight (app/cors.py), which a browser sends without
+    credentials, and Flask answers it with the route's methods and nothing else."""
+    if request.method == "OPTIONS":
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:

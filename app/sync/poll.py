@@ -326,6 +326,8 @@ class PollPath:
         self.routes = None
         self.matched = {}  # path -> (route, URL values): see _first_values
         self.answered = 0  # 304s this path answered (for tests and the curious)
+        # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
+        self.refuse = _REFUSE + (("HTTP_ORIGIN",) if app.config.get("CORS_ORIGINS") else ())
         self.local = threading.local()
         self.lock = threading.Lock()
         from ..extensions import db
@@ -416,7 +418,7 @@ class PollPath:
 
     def decide(self, environ):
         """The 304's headers, or None for Flask to answer."""
-        if any(h in environ for h in _REFUSE):
+        if any(h in environ for h in self.refuse):
             return None
         path, qs = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
         if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():

@@ -8,16 +8,23 @@ import json
 from . import load as loads
 
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
-CACHING = (("Cache-Control", "private, no-cache"), ("Vary", "Authorization"))
+
+
+def caching_headers(config):
+    """A response's body depends on its caller, and with CORS on (app/cors.py) its headers on the Origin."""
+    vary = "Authorization, Origin" if config.get("CORS_ORIGINS") else "Authorization"
+    return (("Cache-Control", "private, no-cache"), ("Vary", vary))
 
 
 def advice_headers(app):
     """What follows the ETag on a 304, exactly as the after_request hook below adds it."""
-    return [NOSNIFF, *CACHING, ("Poll-Interval", app.extensions["pollfeed.load"].poll_interval())]
+    advice = ("Poll-Interval", app.extensions["pollfeed.load"].poll_interval())
+    return [NOSNIFF, *app.extensions["pollfeed.caching"], advice]
 
 
 def init_app(app):
     load = app.extensions["pollfeed.load"] = loads.Load(app.config)
+    caching = app.extensions["pollfeed.caching"] = caching_headers(app.config)
 
     @app.after_request
     def advise(response):
@@ -25,7 +32,7 @@ def init_app(app):
         headers = response.headers
         headers[NOSNIFF[0]] = NOSNIFF[1]  # every answer: a JSON body is never sniffed as HTML
         if "Cache-Control" not in headers:
-            for name, value in CACHING:
+            for name, value in caching:
                 headers[name] = value
             headers["Poll-Interval"] = load.poll_interval()
         return response
