@@ -68,12 +68,18 @@ def check_read(etag, last_modified=None):
 
 
 def _check_unchanged(etag, last_modified):
-    """If-Match (strong comparison; a weak current tag matches only `*`), else If-Unmodified-Since: 412."""
+    """If-Match, else If-Unmodified-Since: 412 unless the current version is the one named.
+
+    If-Match names our current strong tag, or its weak form: a gzipping proxy (nginx, deploy/)
+    turns "v3" into W/"v3" on the way out, and the client sends back what it got. The tag is the
+    version, so W/"v3" still says "based on version 3" and a stale one is still 412 (docs/API.md). A
+    tag we issue weak ourselves (a search's digest) matches only `*`.
+    """
     headers = request.headers
     if "If-Match" in headers:
         tags = request.if_match
         opaque, weak = unquote_etag(etag)
-        if not (tags.star_tag or (not weak and tags.is_strong(opaque))):
+        if not (tags.star_tag or (not weak and tags.contains_weak(opaque))):
             raise PreconditionFailed(etag)
     elif "If-Unmodified-Since" in headers:
         since = request.if_unmodified_since
