@@ -123,7 +123,8 @@ def main():
     subprocess.run([str(ROOT / "scripts/ensure-debs"), "wrk", "chromium"], check=True)
     url = opts.database_url or f"sqlite:///{tempfile.mkdtemp()}/overload.db"
     per_dashboard = sum(model())
-    env = {"POLL_INTERVAL_VISIBLE": str(BASE_VISIBLE), "POLL_INTERVAL_HIDDEN": "60"}
+    env = {"POLL_INTERVAL_VISIBLE": str(BASE_VISIBLE), "POLL_INTERVAL_HIDDEN": "60",
+           "SHED_DELAY": "0.25", "OVERLOAD_DELAY": "0.05", "POLL_INTERVAL_MAX": "300"}  # the defaults, said here
     with Server(url, workers=1, access_log=False, env=env) as server:
         token = server.user("overload")
         c = Client(server.url, token)

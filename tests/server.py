@@ -26,7 +26,11 @@ class Server:
     def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=(), access_log=True):
         self.database_url = database_url
         self.workers = workers
-        self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+        # Shedding off unless a test asks for it: black-box tests drive the server with clients in tight
+        # loops, beyond capacity on purpose, to test correctness under concurrency; overload has its
+        # own tests (tests/blackbox/test_overload.py) and benchmark (bench/overload.py).
+        self.env = {**os.environ, "DATABASE_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1", "SHED_DELAY": "0",
+                    **(env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path

@@ -153,5 +153,5 @@ def test_a_rolling_restart_under_load_loses_no_request(tmp_path):
             t.join()
         assert not before & set(workers_of(server.proc.pid)), "every worker was replaced"
         failed = [r for r in results if r[1] is None or r[1] >= 500]
-        assert len(results) > 200 and not failed, (len(results), failed[:5])
+        assert len(results) > 50 and not failed, (len(results), failed[:5])
         assert "change log consistent" in server.flask("changes", "verify")
