@@ -2,6 +2,7 @@
 import multiprocessing
 import os
 import shutil
+import socket
 import tempfile
 
 # Metrics summed over every worker (prometheus_client's multiprocess mode, app/metrics.py): each
@@ -27,6 +28,15 @@ logger_class = "app.accesslog.AccessLogger"
 # The request id (X-Request-Id: a proxy's, or one made by app/metrics.py) ties a line to its request.
 # ACCESS_LOG_FORMAT=json writes JSON lines instead (app/accesslog.py).
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
+
+
+def when_ready(server):
+    # A connection enters the accept queue only once its request has arrived (TCP_DEFER_ACCEPT): a
+    # sync worker never sits blocked on a client that connected and has not spoken yet (a preconnect,
+    # an idle keep-alive), and the load signal (app/sync/load.py) counts requests, not idle sockets.
+    for listener in server.LISTENERS:
+        if getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6):
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
 
 
 def post_fork(server, worker):

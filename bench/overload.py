@@ -143,7 +143,7 @@ def main():
         print(f"capacity: {best:.0f} req/s with p99 < {P99_LIMIT_MS:.0f} ms = {capacity:,.0f} dashboards "
               f"(one sync worker on core 0)")
 
-        page = Page(server.url, server.user("watcher"), pid)
+        page = Page(server.url, token, pid)
         page.start()
         page.ready.wait(60)
         probe = Probe(server.url, token, f"/changes?since={first}&project={pid}&limit=1")
