@@ -1,18 +1,12 @@
 // The admin chart: every EVERY ms, the counter totals from /admin/stats (the same counters as
 // /metrics, summed over the host's workers); each bar is what happened since the previous sample.
+import { tokenFromFragment } from "/static/pollfeed.js";
+
 const EVERY = Number(new URLSearchParams(location.search).get("every") || 2000);
 const KEEP = 150; // samples: five minutes at 2 s
 const $ = (sel) => document.querySelector(sel);
 const samples = [];
 
-function token() {
-  const m = location.hash.match(/token=([^&]+)/);
-  if (m) {
-    sessionStorage.setItem("pollfeed-token", decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return sessionStorage.getItem("pollfeed-token");
-}
 
 const NS = "http://www.w3.org/2000/svg";
 function el(name, attrs) {
@@ -65,7 +59,7 @@ async function sample(auth) {
   }
 }
 
-const auth = token();
+const auth = tokenFromFragment();
 if (!auth) {
   $("#message").textContent = "Open this page as /admin#token=<an admin's token>.";
 } else {

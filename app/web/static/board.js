@@ -1,5 +1,5 @@
 // The live board: statuses as columns, tasks as cards; changes made elsewhere arrive by polling.
-import { Pollfeed } from "/static/pollfeed.js";
+import { Pollfeed, tokenFromFragment } from "/static/pollfeed.js";
 
 const $ = (sel) => document.querySelector(sel);
 const state = { token: null, project: null, statuses: new Map(), tasks: new Map(), feed: null, badge: null };
@@ -25,18 +25,8 @@ async function api(method, path, body, etag) {
 
 // --- sign-in ------------------------------------------------------------------
 
-function readToken() {
-  const m = location.hash.match(/token=([^&]+)/);
-  if (m) {
-    // Keep the token out of the address bar (and so out of history and server logs).
-    sessionStorage.setItem("pollfeed-token", decodeURIComponent(m[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  return sessionStorage.getItem("pollfeed-token");
-}
-
 async function signIn() {
-  state.token = readToken();
+  state.token = tokenFromFragment();
   if (!state.token) {
     $("#signin").hidden = false;
     return;

@@ -36,6 +36,17 @@ function hash(text) {
   return h.toString(36);
 }
 
+/** The bearer token a page was opened with (`#token=...`), kept in sessionStorage and taken out of
+ *  the address bar (and so out of history and server logs); null if there is none. */
+export function tokenFromFragment(win = globalThis) {
+  const m = win.location.hash.match(/token=([^&]+)/);
+  if (m) {
+    win.sessionStorage.setItem("pollfeed-token", decodeURIComponent(m[1]));
+    win.history.replaceState(null, "", win.location.pathname + win.location.search);
+  }
+  return win.sessionStorage.getItem("pollfeed-token");
+}
+
 /** A new Idempotency-Key: a random UUID where the browser has one, else 128 random bits in hex. */
 export function newKey(random = Math.random) {
   if (globalThis.crypto && globalThis.crypto.randomUUID) return globalThis.crypto.randomUUID();
