@@ -64,8 +64,8 @@ def seed(c, projects=12, tasks=20):
     return ids
 
 
-def mix_file(c, ids, token, n=3000):
-    stale, fresh, writes = model()
+def mix_file(c, ids, token, n=3000, writes_only=False):
+    stale, fresh, writes = (0.0, 0.0, 1.0) if writes_only else model()
     total = stale + fresh + writes
     quiet, written = ids[: len(ids) // 2], ids[len(ids) // 2:]
     auth = f"Authorization: Bearer {token}"
@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--worker-class", nargs="+", default=["sync"], choices=sorted(WORKER_ARGS))
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
+    ap.add_argument("--writes-only", action="store_true",
+                    help="only the mix's writes (conditional PATCHes): how each worker class holds writes")
     opts = ap.parse_args()
     subprocess.run([str(ROOT / "scripts/ensure-debs"), "wrk"], check=True)
     stale, fresh, writes = model()
@@ -141,7 +143,7 @@ def main():
         with Server(url, workers=1, access_log=False, extra_args=WORKER_ARGS[worker_class]) as server:
             token = server.user("capacity")
             c = Client(server.url, token)
-            mix = mix_file(c, seed(c), token)
+            mix = mix_file(c, seed(c), token, writes_only=opts.writes_only)
             pin(server.proc.pid, 0)
             print(f"\n{db}, gunicorn -w 1 {' '.join(WORKER_ARGS[worker_class])} on core 0, wrk -t1 on core 1, "
                   f"{opts.seconds} s per step")

@@ -18,8 +18,7 @@ derived row's version moves in the same commit as its inputs.
 from dataclasses import dataclass
 
 from flask import g, has_app_context
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, event, insert, inspect, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, bindparam, event, insert, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
@@ -161,13 +160,25 @@ def _after_flush(session, flush_context):
             pending.append(Record.of(obj, "delete", obj.version + 1))
 
 
-def _upsert(conn, table, key_column, rows, set_columns):
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key_column], set_={c: getattr(stmt.excluded, c) for c in set_columns}
-    )
-    conn.execute(stmt, rows)
+#: The log's statements, built once per dialect: a write pays for executing them, not for building them.
+_STATEMENTS = {}
+
+
+def _statements(conn):
+    name = conn.dialect.name
+    found = _STATEMENTS.get(name)
+    if found is None:
+        state, marks = FeedState.__table__, Watermark.__table__
+        found = _STATEMENTS[name] = {
+            "positions": update(state).where(state.c.id == 1).values(head=state.c.head + bindparam("count"))
+                                      .returning(state.c.head),
+            "changes": insert(Change.__table__),
+            # Under the head row's lock (step 2) no other writer moves watermarks, so an UPDATE, then an
+            # INSERT for a scope key seen for the first time, cannot race: no upsert needed.
+            "move": update(marks).where(marks.c.scope_key == bindparam("key")).values(position=bindparam("pos")),
+            "first": insert(marks),
+        }
+    return found
 
 
 # --- the commit hook, step by step ----------------------------------------------------------------
@@ -183,25 +194,24 @@ def run_derivers(session):
 
 def take_positions(conn, count):
     """Step 2: the first of `count` new positions, under the head row's lock (held until COMMIT)."""
-    state = FeedState.__table__
-    head = conn.execute(
-        update(state).where(state.c.id == 1).values(head=state.c.head + count).returning(state.c.head)
-    ).scalar_one()
+    head = conn.execute(_statements(conn)["positions"], {"count": count}).scalar_one()
     return head - count + 1
 
 
 def write_changes(conn, numbered, actor_id):
     """Step 3: one `changes` row per (position, record)."""
     at = utcnow()
-    conn.execute(insert(Change.__table__), [rec.row(position, at, actor_id) for position, rec in numbered])
+    rows = [rec.row(position, at, actor_id) for position, rec in numbered]
+    conn.execute(_statements(conn)["changes"], rows if len(rows) > 1 else rows[0])
 
 
 def move_watermarks(conn, numbered):
     """Step 4: each touched scope's watermark to its newest position."""
     scopes = {rec.scope_key: position for position, rec in numbered if rec.scope_key is not None}
-    if scopes:
-        _upsert(conn, Watermark.__table__, "scope_key", [{"scope_key": k, "position": p} for k, p in scopes.items()],
-                ["position"])
+    statements = _statements(conn)
+    for key, position in scopes.items():
+        if not conn.execute(statements["move"], {"key": key, "pos": position}).rowcount:
+            conn.execute(statements["first"], {"scope_key": key, "position": position})
 
 
 def update_access(conn, numbered, first):
