@@ -80,6 +80,7 @@ class Load:
         self.sockets = None
         self.lock = threading.Lock()
         self._advice = {}
+        self._at_delay, self._intervals = None, None
 
     # -- the signal
 
@@ -116,8 +117,16 @@ class Load:
         return self.shed_delay > 0 and delay > self.shed_delay
 
     def intervals(self):
-        """(visible, hidden) seconds to advise now."""
-        factor = 1.0 + max(0.0, self.smoothed - self.overload_delay) / self.overload_delay
+        """(visible, hidden) seconds to advise now (recomputed only when the smoothed delay moved)."""
+        smoothed = self.smoothed
+        if smoothed == self._at_delay:
+            return self._intervals
+        self._intervals = self._compute(smoothed)
+        self._at_delay = smoothed
+        return self._intervals
+
+    def _compute(self, smoothed):
+        factor = 1.0 + max(0.0, smoothed - self.overload_delay) / self.overload_delay
         visible = min(self.maximum, max(self.visible, round(self.visible * factor)))
         hidden = 0 if self.hidden == 0 else min(self.maximum, max(self.hidden, round(self.hidden * factor)))
         return visible, hidden
