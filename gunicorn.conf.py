@@ -12,9 +12,15 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["POLLFEED_METRICS_DIR_OWNED"] = "1"  # made here: removed on exit (a reload keeps it)
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# Sync workers: every request is short (no push connections), so sync is the cheapest model.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "sync"
+# The worker class, chosen from measurement (README, "Benchmarks"): sync by default. On PostgreSQL,
+# gthread with 4 threads held 34% more of the realistic mix (threads overlap database round trips) and
+# the same writes; but a gthread worker accepts connections into its own queue, out of sight of the
+# load signal (app/sync/load.py reads the accept queue), so under overload it advises and sheds late.
+# Pool sizing: each thread may hold a pooled connection and one poll-path connection, so keep
+# DATABASE_POOL_SIZE >= THREADS; PostgreSQL sees up to workers x (pool + threads) per host.
+worker_class = os.environ.get("WORKER_CLASS", "sync")
+threads = int(os.environ.get("THREADS", "4" if worker_class == "gthread" else "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On a restart (HUP, or USR2 then QUIT) a worker finishing its requests gets as long as any request
 # may take: no request in flight is cut off (tests/blackbox/test_restarts.py).
