@@ -62,6 +62,15 @@ class Server:
         assert out.returncode == 0, out.stderr
         return dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.strip())
 
+    def board(self, name):
+        """A new user (by the CLI) with a project named `name` and its Todo status:
+        (token, that user's Client, project id, status id)."""
+        token = self.user(name)
+        c = Client(self.url, token)
+        pid = c.post("/projects", {"name": name}).json()["id"]
+        todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
+        return token, c, pid, todo
+
     def start(self):
         self.flask("db", "upgrade")
         log = open(self.log_path or os.devnull, "ab")

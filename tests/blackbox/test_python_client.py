@@ -22,10 +22,7 @@ def server(tmp_path):
 
 
 def board(server, name="writer"):
-    token = server.user(name)
-    c = Client(server.url, token)
-    pid = c.post("/projects", {"name": name}).json()["id"]
-    todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
+    token, _client, pid, todo = server.board(name)
     return token, pid, todo
 
 

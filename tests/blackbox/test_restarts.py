@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 
-from ..server import Client, Server
+from ..server import Server
 from ..support import fresh_database
 
 WRITERS = 8
@@ -41,14 +41,6 @@ def post_once(server, token, path, body, key):
         conn.close()
 
 
-def board(server, name):
-    token = server.user(name)
-    c = Client(server.url, token)
-    pid = c.post("/projects", {"name": name}).json()["id"]
-    todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
-    return token, c, pid, todo
-
-
 def titles(c, pid):
     out, after = [], None
     while True:
@@ -61,7 +53,7 @@ def titles(c, pid):
 
 def test_workers_killed_mid_write_leave_no_half_applied_write(tmp_path):
     with Server(database(tmp_path), workers=4) as server:
-        token, c, pid, todo = board(server, "kill")
+        token, c, pid, todo = server.board("kill")
         outcome, done = {}, threading.Event()
 
         def writer(n):
@@ -110,7 +102,7 @@ def test_workers_killed_mid_write_leave_no_half_applied_write(tmp_path):
 
 def test_a_rolling_restart_under_load_loses_no_request(tmp_path):
     with Server(database(tmp_path), workers=4) as server:
-        token, c, pid, todo = board(server, "restart")
+        token, c, pid, todo = server.board("restart")
         stop = threading.Event()
         results = []
 

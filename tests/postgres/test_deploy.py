@@ -75,10 +75,7 @@ def raw(url, method, path, headers=None, body=None):
 
 def test_a_change_written_through_one_host_is_followed_gap_free_through_the_other(deployment):
     a, b, _front = deployment
-    token = a.user("two-hosts")
-    writer_api = Client(a.url, token)
-    pid = writer_api.post("/projects", {"name": "two hosts"}).json()["id"]
-    todo = writer_api.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
+    token, _writer, pid, todo = a.board("two-hosts")
     cursor = Client(b.url, token).get(f"/projects/{pid}/tasks").json()["cursor"]
 
     def writer(n):
@@ -106,11 +103,8 @@ def test_a_change_written_through_one_host_is_followed_gap_free_through_the_othe
 
 def test_through_nginx_gzip_keeps_304s_and_writes_and_the_limits_hold(deployment):
     a, _b, front = deployment
-    token = a.user("gzip")
+    token, c, pid, todo = a.board("gzip")
     auth = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
-    c = Client(a.url, token)
-    pid = c.post("/projects", {"name": "gzip"}).json()["id"]
-    todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
     task = c.post(f"/projects/{pid}/tasks", {"title": "big", "status_id": todo, "description": "x" * 2000}).json()
     for _ in range(5):
         c.post(f"/projects/{pid}/tasks", {"title": "more", "status_id": todo})
@@ -142,10 +136,7 @@ def test_the_board_page_works_through_nginx(deployment):
     from ..web.conftest import ARGS, CHROMIUM
 
     a, b, front = deployment
-    token = a.user("page")
-    c = Client(a.url, token)
-    pid = c.post("/projects", {"name": "behind nginx"}).json()["id"]
-    todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
+    token, c, pid, todo = a.board("behind-nginx")
     c.post(f"/projects/{pid}/tasks", {"title": "First card", "status_id": todo})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
