@@ -75,7 +75,6 @@ class Load:
         self.ceiling = self.overload_delay * (1 + self.maximum / max(min(self.visible, self.hidden or self.visible), 1))
         self.service = 0.005  # seconds, a mean over recent requests (starts at a typical poll's cost)
         self.smoothed = 0.0  # seconds of queue delay, smoothed over time
-        self.now_delay = 0.0
         self.at = time.monotonic()
         self.sockets = None
         self.lock = threading.Lock()
@@ -104,7 +103,7 @@ class Load:
         with self.lock:
             weight = 1.0 - math.exp(-max(now - self.at, 0.0) / self.smoothing)
             self.smoothed += weight * (min(delay, self.ceiling) - self.smoothed)
-            self.at, self.now_delay = now, delay
+            self.at = now
         return delay
 
     def served(self, seconds):

@@ -40,7 +40,7 @@ from werkzeug.http import parse_etags
 from . import cursor as cursors
 from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, feed_tag, list_tag, version_tag
-from .feed import Query
+from .feed import Query, scope_position
 from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
@@ -221,10 +221,10 @@ def _build_item(spec):
 
 def _build_scoped(spec):
     p = _AUTH["principal"]
-    st, w = FeedState.__table__.c, Watermark.__table__.c
+    st = FeedState.__table__.c
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
-    watermark = func.coalesce(select(w.position).where(w.scope_key == key).scalar_subquery(), 0)
+    watermark = scope_position(key)
     scope = bindparam("u_scope", type_=String)
     return (_principal_select(watermark, st.horizon).join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
@@ -234,12 +234,10 @@ def _build_scoped(spec):
 def _build_digest(spec):
     """The digest's parts and, read in the same snapshot, the scope's watermark they were taken at."""
     p = _AUTH["principal"]
-    w = Watermark.__table__.c
     scope = bindparam("u_scope", type_=String)
     parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
                                   p.user_id)
-    watermark = func.coalesce(select(w.position).where(w.scope_key == bindparam("u_scope_w", type_=String))
-                              .scalar_subquery(), 0)
+    watermark = scope_position(bindparam("u_scope_w", type_=String))
     return _principal_select(parts, watermark).where(_scope_exists(bindparam("u_scope_exists", type_=String)),
                                                      _AUTH["readable"](scope, p.user_id, p.is_admin))
 
