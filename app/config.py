@@ -39,6 +39,7 @@ def load(environ=None, instance_path="instance"):
         "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE", "5")),
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "POLL_PATH": _bool(env.get("POLL_PATH", "true")),
+        "POLL_MEMO": _bool(env.get("POLL_MEMO", "true")),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "CORS_ORIGINS": [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()],
         "IDEMPOTENCY_TTL": parse_duration(env.get("IDEMPOTENCY_TTL", "24h")),

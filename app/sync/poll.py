@@ -18,9 +18,15 @@ keys and read rule; list and feed views compute the same tags through
 `resources` and `feed`. A differential test (tests/sync/test_poll.py) keeps
 both paths' 304s equal, header by header, on every GET route.
 
-Nothing is cached: each poll reads the database, on a connection of the
-thread's own in autocommit mode, so a write committed by any worker is seen by
-the next poll on any other.
+Each poll reads the database, on a connection of the thread's own in
+autocommit mode, so a write committed by any worker is seen by the next poll
+on any other. On SQLite the statement's answer is remembered per connection
+under the database's own change counter (`PRAGMA data_version`, which moves
+whenever any other connection, in any process, commits): a repeated poll reads
+the counter, and runs the statement again only if something was committed
+since. The poll path's connection never writes, so no commit can leave the
+counter unmoved. PostgreSQL has no such counter short of a round trip, so
+there each poll runs its statement.
 """
 import functools
 import hmac
@@ -47,6 +53,8 @@ from .resources import read_item
 from .versioned import MODELS, private_key
 
 log = logging.getLogger("pollfeed.poll")
+
+_UNKNOWN = object()
 
 #: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
 PRINCIPAL = "<principal>"
@@ -338,6 +346,11 @@ class PollPath:
         with app.app_context():
             self.engine = db.engine
         self.database_errors = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
+        # Remember answers under SQLite's change counter: only for a database file, where the poll
+        # path's connection is its own (an in-memory database's would be shared with the writers').
+        database = self.engine.url.database
+        self.remembers = (self.engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
+                          and not database.startswith("file::memory:") and app.config.get("POLL_MEMO", True))
 
     # -- routing
 
@@ -384,11 +397,12 @@ class PollPath:
             if self.engine.dialect.name == "postgresql":
                 conn.autocommit = True  # every poll its own snapshot: nothing committed is missed
             self.local.conn = conn
+            self.local.answers, self.local.data_version = {}, None
         return conn.cursor()
 
     def _drop(self):
         conn = getattr(self.local, "conn", None)
-        self.local.conn = None
+        self.local.conn = self.local.answers = None
         if conn is not None:
             try:
                 conn.close()
@@ -455,7 +469,22 @@ class PollPath:
             stmt = route.statements[key] = _Compiled(build())
         cursor = self._cursor()
         try:
-            return stmt.run(self.engine.dialect, cursor, params)
+            if not self.remembers:
+                return stmt.run(self.engine.dialect, cursor, params)
+            # SQLite: the answer is remembered until the database's change counter moves (module docstring).
+            local = self.local
+            version = cursor.execute("PRAGMA data_version").fetchone()[0]
+            if version != local.data_version:
+                local.answers.clear()
+                local.data_version = version
+            memo_key = (stmt, *params.values())  # a statement's parameters always come in the same order
+            row = local.answers.get(memo_key, _UNKNOWN)
+            if row is _UNKNOWN:
+                row = stmt.run(self.engine.dialect, cursor, params)
+                if len(local.answers) >= 8192:
+                    local.answers.clear()
+                local.answers[memo_key] = row
+            return row
         finally:
             cursor.close()
 
