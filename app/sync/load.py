@@ -100,9 +100,14 @@ class Load:
         """Take a reading of the accept queue; returns the queue delay right now, in seconds."""
         now = time.monotonic() if now is None else now
         delay = queued * self.service / self.workers
+        if delay == 0.0 and self.smoothed == 0.0:  # unloaded, and was: nothing to smooth
+            self.at = now
+            return delay
         with self.lock:
             weight = 1.0 - math.exp(-max(now - self.at, 0.0) / self.smoothing)
             self.smoothed += weight * (min(delay, self.ceiling) - self.smoothed)
+            if self.smoothed < 1e-6:  # a microsecond of queue is none (and the fast path above applies)
+                self.smoothed = 0.0
             self.at = now
         return delay
 

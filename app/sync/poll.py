@@ -15,18 +15,19 @@ unknown route, a route that declares nothing, and any database error, so that
 The declarations are the ones the Flask views serve themselves from: `item`
 loads the row for the view through `resources.read_item` with the same model,
 keys and read rule; list and feed views compute the same tags through
-`resources` and `feed`. A differential test (tests/sync/test_poll.py) keeps
+`resources` and `feed`. A differential test (tests/sync/test_poll_path.py) keeps
 both paths' 304s equal, header by header, on every GET route.
 
 Each poll reads the database, on a connection of the thread's own in
 autocommit mode, so a write committed by any worker is seen by the next poll
-on any other. On SQLite the statement's answer is remembered per connection
-under the database's own change counter (`PRAGMA data_version`, which moves
-whenever any other connection, in any process, commits): a repeated poll reads
-the counter, and runs the statement again only if something was committed
-since. The poll path's connection never writes, so no commit can leave the
-counter unmoved. PostgreSQL has no such counter short of a round trip, so
-there each poll runs its statement.
+on any other. On SQLite the decision (path, query and token -> the current
+tag) is remembered per connection under the database's own change counter
+(`PRAGMA data_version`, which moves whenever any other connection, in any
+process, commits): a repeated poll reads the counter, and routes, parses and
+runs its statement again only if something was committed since. The poll
+path's connection never writes, so no commit can leave the counter unmoved.
+PostgreSQL has no such counter short of a round trip, so there each poll runs
+its statement.
 """
 import functools
 import hmac
@@ -53,8 +54,6 @@ from .resources import read_item
 from .versioned import MODELS, private_key
 
 log = logging.getLogger("pollfeed.poll")
-
-_UNKNOWN = object()
 
 #: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
 PRINCIPAL = "<principal>"
@@ -295,7 +294,7 @@ def _build_caller():
 # --- the middleware ------------------------------------------------------------------------------
 
 _SEGMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-_REFUSE = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_MODIFIED_SINCE")
+_FLASK = (None, None)  # a decision: Flask answers
 
 
 @dataclass
@@ -338,7 +337,7 @@ class PollPath:
         self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
         self.answered = 0  # 304s this path answered (for tests and the curious)
         # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
-        self.refuse = _REFUSE + (("HTTP_ORIGIN",) if app.config.get("CORS_ORIGINS") else ())
+        self.cors = bool(app.config.get("CORS_ORIGINS"))
         self.local = threading.local()
         self.lock = threading.Lock()
         from ..extensions import db
@@ -397,12 +396,13 @@ class PollPath:
             if self.engine.dialect.name == "postgresql":
                 conn.autocommit = True  # every poll its own snapshot: nothing committed is missed
             self.local.conn = conn
-            self.local.answers, self.local.data_version = {}, None
+            self.local.decisions, self.local.data_version = {}, None
+            self.local.counter = conn.cursor() if self.remembers else None  # kept: read on every poll
         return conn.cursor()
 
     def _drop(self):
         conn = getattr(self.local, "conn", None)
-        self.local.conn = self.local.answers = None
+        self.local.conn = self.local.decisions = self.local.counter = None
         if conn is not None:
             try:
                 conn.close()
@@ -435,33 +435,65 @@ class PollPath:
 
     def decide(self, environ):
         """The 304's headers, or None for Flask to answer."""
-        if any(h in environ for h in self.refuse):
-            return None
-        path, qs = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
-        if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
-            return None
-        route, values = self._match(path)
-        if route is None:
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ or (
+                "HTTP_IF_UNMODIFIED_SINCE" in environ) or (self.cors and "HTTP_ORIGIN" in environ):
             return None
         scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
+        hashed = _AUTH["principal"].digest(token)
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), hashed)
+        decisions = self._decisions()
+        found = decisions.get(key) if decisions is not None else None
+        if found is None:
+            found = self._decide(*key)
+            if decisions is not None:
+                if len(decisions) >= 8192:
+                    decisions.clear()
+                decisions[key] = found
+        rule, tag = found
+        if tag is None:
+            return None
+        given = environ["HTTP_IF_NONE_MATCH"]
+        if given != tag:  # the usual poll names exactly the current tag; anything else is parsed
+            tags = parse_etags(given)
+            if not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
+                return None
+        environ["pollfeed.route"] = rule
+        return [("ETag", tag), *advice_headers(self.app)]
+
+    def _decisions(self):
+        """SQLite: this connection's remembered decisions, emptied whenever the change counter moved."""
+        if not self.remembers:
+            return None
+        local = self.local
+        if getattr(local, "conn", None) is None:
+            self._cursor().close()
+        version = local.counter.execute("PRAGMA data_version").fetchone()[0]
+        if version != local.data_version:
+            local.decisions.clear()
+            local.data_version = version
+        return local.decisions
+
+    def _decide(self, path, qs, hashed):
+        """(route template, current tag) for this path, query and token, or (None, None): Flask decides.
+
+        On SQLite the answer is remembered under the change counter read before it was computed: it
+        reflects the database at that counter or later, and any later commit moves the counter.
+        """
+        if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
+            return _FLASK
+        route, values = self._match(path)
+        if route is None:
+            return _FLASK
         args = _first_values(qs) if qs else {}
         spec = route.spec
         query = getattr(spec, "query", None)
-        if args:
-            if isinstance(spec, Item):
-                pass  # items take no query parameters; Flask ignores them too
-            elif query is not None and not _accepts(query, qs):
-                return None
-        hashed = _AUTH["principal"].digest(token)
-        tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
+        if args and not isinstance(spec, Item) and query is not None and not _accepts(query, qs):
+            return _FLASK  # (items take no query parameters; Flask ignores them too)
         tag = self._tag(route, spec, values, args, hashed)
-        if tag is None or not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
-            return None
-        environ["pollfeed.route"] = route.rule
-        return [("ETag", tag), *advice_headers(self.app)]
+        return _FLASK if tag is None else (route.rule, tag)
 
     def _run(self, route, key, build, params):
         stmt = route.statements.get(key)
@@ -469,22 +501,7 @@ class PollPath:
             stmt = route.statements[key] = _Compiled(build())
         cursor = self._cursor()
         try:
-            if not self.remembers:
-                return stmt.run(self.engine.dialect, cursor, params)
-            # SQLite: the answer is remembered until the database's change counter moves (module docstring).
-            local = self.local
-            version = cursor.execute("PRAGMA data_version").fetchone()[0]
-            if version != local.data_version:
-                local.answers.clear()
-                local.data_version = version
-            memo_key = (stmt, *params.values())  # a statement's parameters always come in the same order
-            row = local.answers.get(memo_key, _UNKNOWN)
-            if row is _UNKNOWN:
-                row = stmt.run(self.engine.dialect, cursor, params)
-                if len(local.answers) >= 8192:
-                    local.answers.clear()
-                local.answers[memo_key] = row
-            return row
+            return stmt.run(self.engine.dialect, cursor, params)
         finally:
             cursor.close()
 
