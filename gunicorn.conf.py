@@ -51,6 +51,15 @@ def post_fork(server, worker):
     os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))
 
 
+def post_worker_init(worker):
+    # A gthread worker queues accepted requests for its threads inside the process, where the accept
+    # queue does not show them: hand that queue to the load signal (app/sync/load.py).
+    pool = getattr(worker, "tpool", None)
+    load = getattr(worker.wsgi, "extensions", {}).get("pollfeed.load")
+    if pool is not None and load is not None:
+        load.watch_pool(pool._work_queue.qsize)
+
+
 def on_starting(server):
     # A directory given from outside may hold a previous run's files: start from zero.
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]

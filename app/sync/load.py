@@ -12,6 +12,16 @@ trip. Each worker smooths the signal over LOAD_SMOOTHING seconds and keeps its o
 both converge across workers within a few requests. Hosts behind a load balancer each advise from
 their own queue, which is what their clients experience.
 
+A gthread worker accepts every connection at once and queues its requests for its threads inside
+the process, out of the kernel's sight. There the signal adds that queue (the worker's thread pool,
+handed over by gunicorn.conf.py's post_worker_init through `watch_pool`), by Little's law:
+
+    + (requests pending in this worker's pool) x (mean time between two of its completions)
+
+Threads share one GIL, so a request's own time says little of how fast the pool drains; the gap
+between completions says exactly that while requests are pending (each sample capped at the request's
+own time, so an idle spell does not count as slowness).
+
 The rule (README, "Under overload"):
 - interval = base x (1 + excess / OVERLOAD_DELAY), where excess is how far the smoothed delay exceeds
   OVERLOAD_DELAY (a short wait now and then is no overload), capped at POLL_INTERVAL_MAX, for the
@@ -77,11 +87,18 @@ class Load:
         self.smoothed = 0.0  # seconds of queue delay, smoothed over time
         self.at = time.monotonic()
         self.sockets = None
+        self.pending = None  # a gthread worker's own request queue (watch_pool)
+        self.gap = self.service  # seconds between two completed requests, a mean while busy
+        self.done_at = time.perf_counter()
         self.lock = threading.Lock()
         self._advice = {}
         self._at_delay, self._intervals = None, None
 
     # -- the signal
+
+    def watch_pool(self, pending):
+        """A gthread worker: `pending()` counts the requests its threads have not yet taken."""
+        self.pending = pending
 
     def queue(self):
         """Connections waiting to be accepted, summed over this process's listeners."""
@@ -96,10 +113,17 @@ class Load:
             total += _TCP_INFO_QUEUE.unpack_from(info, _QUEUE_OFFSET)[0]
         return total
 
-    def update(self, queued, now=None):
-        """Take a reading of the accept queue; returns the queue delay right now, in seconds."""
+    def waiting(self):
+        """Requests this worker has accepted and not yet started (a gthread worker's pool; else 0)."""
+        return 0 if self.pending is None else self.pending()
+
+    def update(self, queued, now=None, pending=0):
+        """Take a reading of the accept queue (and of this worker's pool); returns the queue delay right
+        now, in seconds."""
         now = time.monotonic() if now is None else now
         delay = queued * self.service / self.workers
+        if pending:
+            delay += pending * self.gap
         if delay == 0.0 and self.smoothed == 0.0:  # unloaded, and was: nothing to smooth
             self.at = now
             return delay
@@ -111,9 +135,13 @@ class Load:
             self.at = now
         return delay
 
-    def served(self, seconds):
-        """A request's service time (queue excluded), into the running mean."""
+    def served(self, seconds, end=None):
+        """A request's service time (queue excluded), into the running means. Threads may race here:
+        a lost sample of a running mean is harmless."""
         self.service += 0.05 * (seconds - self.service)
+        end = time.perf_counter() if end is None else end
+        self.gap += 0.05 * (min(end - self.done_at, seconds) - self.gap)
+        self.done_at = end
 
     # -- the decisions
 
@@ -156,7 +184,7 @@ class Gate:
 
     def __call__(self, environ, start_response):
         start = time.perf_counter()
-        delay = self.load.update(self.load.queue())
+        delay = self.load.update(self.load.queue(), pending=self.load.waiting())
         path = environ.get("PATH_INFO", "")
         if (self.load.shed(delay) and environ.get("REQUEST_METHOD") in ("GET", "HEAD") and path != "/"
                 and not path.startswith(NEVER_SHED)):
@@ -171,4 +199,5 @@ class Gate:
         try:
             return self.app(environ, start_response)
         finally:
-            self.load.served(time.perf_counter() - start)
+            end = time.perf_counter()
+            self.load.served(end - start, end)

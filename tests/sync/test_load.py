@@ -30,6 +30,22 @@ def test_the_accept_queue_is_read_from_the_listening_socket():
         listener.close()
 
 
+def test_a_threaded_workers_own_queue_counts_at_the_pace_its_pool_drains():
+    load = Load(CONFIG, workers=4)  # one gthread worker, 4 threads
+    waiting = [0]
+    load.watch_pool(lambda: waiting[0])
+    assert load.waiting() == 0
+    t = load.done_at
+    for _ in range(200):  # busy: a completion every 2 ms, each request 8 ms long (4 threads share a GIL)
+        t += 0.002
+        load.served(0.008, t)
+    assert load.gap == pytest.approx(0.002, rel=0.01)
+    waiting[0] = 30
+    assert load.update(0, now=load.at + 0.1, pending=load.waiting()) == pytest.approx(30 * 0.002, rel=0.01)
+    load.served(0.001, t + 60)  # a minute idle: a gap counts at most the request's own time
+    assert load.gap < 0.0025
+
+
 def test_unloaded_the_advice_is_the_configured_one():
     load = Load(CONFIG, workers=2)
     load.update(0, now=load.at + 10)
