@@ -13,13 +13,15 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# The worker class, chosen from measurement (README, "Benchmarks"): sync by default. On PostgreSQL,
-# gthread with 4 threads held 34% more of the realistic mix (threads overlap database round trips) and
-# the same writes; but a gthread worker accepts connections into its own queue, out of sight of the
-# load signal (app/sync/load.py reads the accept queue), so under overload it advises and sheds late.
+# The worker class, chosen from measurement per database (README, "Benchmarks", bench/capacity.py):
+# on PostgreSQL gthread with 4 threads holds about a third more of the realistic mix than sync (its
+# threads overlap database round trips; writes alike); on SQLite, where a query is a function call and
+# not a round trip, threads only contend for the GIL and the write lock, and sync holds more. Both
+# feed the load signal: a gthread worker's own request queue is handed to it by post_worker_init.
 # Pool sizing: each thread may hold a pooled connection and one poll-path connection, so keep
 # DATABASE_POOL_SIZE >= THREADS; PostgreSQL sees up to workers x (pool + threads) per host.
-worker_class = os.environ.get("WORKER_CLASS", "sync")
+_postgres = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+worker_class = os.environ.get("WORKER_CLASS") or ("gthread" if _postgres else "sync")
 threads = int(os.environ.get("THREADS", "4" if worker_class == "gthread" else "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On a restart (HUP, or USR2 then QUIT) a worker finishing its requests gets as long as any request

@@ -138,7 +138,12 @@ def main():
           f"{writes:.4f} writes ({per_dashboard:.4f} requests); "
           f"{fresh / (stale + fresh):.0%} of polls find a change; {stale / per_dashboard:.0%} of responses are 304")
     for worker_class in opts.worker_class:
-        url = opts.database_url or f"sqlite:///{tempfile.mkdtemp()}/capacity.db"
+        if opts.database_url:  # a fresh database per worker class: neither inherits the other's rows
+            from tests.pg import fresh_database
+
+            url = fresh_database(opts.database_url)
+        else:
+            url = f"sqlite:///{tempfile.mkdtemp()}/capacity.db"
         db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         with Server(url, workers=1, access_log=False, extra_args=WORKER_ARGS[worker_class]) as server:
             token = server.user("capacity")

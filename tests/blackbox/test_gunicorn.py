@@ -1,10 +1,13 @@
 """Black-box checks through real gunicorn with 4 workers: races, settings, list-then-follow."""
+import os
+import re
 import threading
 import urllib.parse
 
 import pytest
 
-from ..server import Client
+from ..pg import fresh_database
+from ..server import Client, Server
 
 pytestmark = pytest.mark.blackbox
 
@@ -95,3 +98,16 @@ def test_304s_and_412s_through_gunicorn(server, owner):
     assert nm.status == 304 and nm.body == b"" and nm.header("ETag") == r.header("ETag")
     assert nm.header("Cache-Control") == "private, no-cache" and nm.header("Vary") == "Authorization"
     assert c.patch(f"/tasks/{task['id']}", {"title": "x"}).status == 428
+
+
+
+def test_the_default_worker_class_is_the_one_measured_best_for_the_database(tmp_path):
+    """gunicorn.conf.py: gthread with 4 threads on PostgreSQL, sync on SQLite (README, "Benchmarks")."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    postgres = url.startswith("postgresql")
+    url = fresh_database(url, alongside=True) if postgres else f"sqlite:///{tmp_path}/class.db"
+    log = tmp_path / "gunicorn.log"
+    with Server(url, workers=1, log_path=str(log), access_log=False) as server:
+        assert Client(server.url).get("/healthz").status == 200
+    used = re.search(r"Using worker: (\w+)", log.read_text()).group(1)
+    assert used == ("gthread" if postgres else "sync")
