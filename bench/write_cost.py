@@ -39,7 +39,12 @@ def main():
     ap.add_argument("--per-round", type=int, default=25)
     ap.add_argument("--database-url", default=None)
     opts = ap.parse_args()
-    url = opts.database_url or f"sqlite:///{tempfile.mkdtemp()}/write_cost.db"
+    if opts.database_url:  # a fresh, migrated database: a rerun does not meet the last run's rows
+        from tests.pg import fresh_database
+
+        url = fresh_database(opts.database_url)
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp()}/write_cost.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()

@@ -1,5 +1,5 @@
 """The commit hook's steps (app/sync/changelog.py), each on its own, on a real connection."""
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.progress.derive import affects
@@ -13,6 +13,7 @@ from app.sync.changelog import (
     take_positions,
     update_access,
     write_changes,
+    write_log,
 )
 from app.sync.versioned import private_key
 
@@ -82,3 +83,38 @@ def test_progress_is_derived_only_from_changes_that_can_move_it():
     assert affects(rec(type="member", op="create")) and not affects(rec(type="member", fields=("role",)))
     assert not affects(rec(type="customer", op="create"))
     assert not affects(rec(scope_id=None, op="create"))
+
+
+def test_write_log_positions_logs_and_moves_watermarks_in_one_round_trip_on_postgresql(app):
+    """Steps 2 to 4 together: SQLite runs them one by one, PostgreSQL as one statement (the same rows)."""
+    with app.app_context():
+        conn = db.session.connection()
+        head = conn.execute(select(FeedState.head)).scalar()
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            write_log(conn, [rec(fields=("title", "status_id")), rec(resource_id="t2", scope_id="p7"),
+                             rec(audience="u1"), rec(scope_id=None, type="user"), rec(op="delete", version=3)],
+                      "actor")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        rows = conn.execute(select(Change.position, Change.resource_id, Change.scope_id, Change.op, Change.version,
+                                   Change.fields, Change.audience, Change.actor_id)
+                            .where(Change.position > head).order_by(Change.position)).all()
+        assert rows == [(head + 1, "t1", "p1", "update", 2, ["title", "status_id"], None, "actor"),
+                        (head + 2, "t2", "p7", "update", 2, [], None, "actor"),
+                        (head + 3, "t1", "p1", "update", 2, [], "u1", "actor"),
+                        (head + 4, "t1", None, "update", 2, [], None, "actor"),
+                        (head + 5, "t1", "p1", "delete", 3, [], None, "actor")]
+        assert conn.execute(select(FeedState.head)).scalar() == head + 5
+        marks = dict(conn.execute(select(Watermark.scope_key, Watermark.position)).all())
+        assert marks["p1"] == head + 5 and marks["p7"] == head + 2 and marks[private_key("p1", "u1")] == head + 3
+        if conn.dialect.name == "postgresql":
+            assert len(seen) == 1, seen
+        else:
+            assert len(seen) >= 3
+        db.session.rollback()
