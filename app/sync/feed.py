@@ -1,4 +1,5 @@
 """Changes since a cursor: visibility by access periods, a per-caller watermark, filters, paging."""
+import json
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -125,7 +126,8 @@ def _page_statement(admin, scoped, n_ranges, types):
 
 
 def _page(principal, query, since, upto):
-    """Up to limit+1 visible changes after `since`, in position order, as Change rows.
+    """Up to limit+1 visible changes after `since`, in position order, as raw rows of the `changes`
+    table (its columns in order), and the function that puts one through the column types.
 
     Driven from the caller's scopes, not from the global position range: one
     index range of (scope_id, position) per access period, each cut at
@@ -136,14 +138,14 @@ def _page(principal, query, since, upto):
     """
     ranges = _ranges(principal, query.project, since, upto)
     if ranges == []:
-        return []
+        return [], None
     admin, scoped = ranges is None, query.project is not None
     shape = (admin, scoped, 0 if admin else len(ranges), query.types)
     lookup = cached(("feed page", *shape), lambda: _page_statement(*shape))
     params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.project}
     for i, (scope, lo, hi) in enumerate(ranges or ()):
         params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
-    return [ChangeRow(*row) for row in lookup.rows(**params)]
+    return lookup.raw(**params)
 
 
 def can_follow(principal, scope, since):
@@ -202,32 +204,66 @@ def prepare(principal, query):
     return since, upto, etag, state
 
 
+def _change(epoch, r):
+    """One change as the page shows it (API.md), from a processed ChangeRow."""
+    return {
+        "cursor": cursors.encode(epoch, r.position),
+        "type": r.type,
+        "id": r.resource_id,
+        "project_id": r.scope_id,  # the wire name (API.md) of the engine's scope
+        "op": r.op,
+        "version": r.version,
+        "fields": list(r.fields or ()),
+        "at": rfc3339(r.at),
+    }
+
+
+#: Serialised changes, keyed by the epoch and the whole raw row. A logged change never changes (the
+#: log is append-only), so an entry can only be reused for a row equal in every column: it is never
+#: stale, not even if a restore hands a position out again. Many dashboards read the same recent
+#: changes: each is turned into JSON once per worker, not once per poll.
+_SERIALISED = {}
+_SERIALISED_MAX = 65536
+_POSITION = ChangeRow._fields.index("position")
+
+
+def _hashable(row):
+    # PostgreSQL's driver decodes `fields` (json) into a list
+    return tuple(tuple(v) if type(v) is list else v for v in row)
+
+
+def _serialised(epoch, raw, process):
+    key = (epoch, *_hashable(raw))
+    found = _SERIALISED.get(key)
+    if found is None:
+        if len(_SERIALISED) >= _SERIALISED_MAX:
+            _SERIALISED.clear()
+        found = _SERIALISED[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw))))
+    return found
+
+
+_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
 def read(principal, query):
-    """The feed page as a JSON-ready dict, and its ETag."""
+    """The feed page and its ETag. The page is JSON text, its changes serialised once (see
+    _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
     since, upto, etag, state = prepare(principal, query)
-    rows = []
+    rows, process = [], None
     if query.since != "now" and upto > since:
-        rows = _page(principal, query, since, upto)
+        rows, process = _page(principal, query, since, upto)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    next_position = rows[-1].position if has_more else max(since, upto)
-    changes = [
-        {
-            "cursor": cursors.encode(state.epoch, r.position),
-            "type": r.type,
-            "id": r.resource_id,
-            "project_id": r.scope_id,  # the wire name (API.md) of the engine's scope
-            "op": r.op,
-            "version": r.version,
-            "fields": list(r.fields or ()),
-            "at": rfc3339(r.at),
-        }
-        for r in rows
-    ]
-    if query.include_resource and changes:
-        _embed(principal, changes)
-    body = {"changes": changes, "next": cursors.encode(state.epoch, next_position), "has_more": has_more}
-    return body, etag
+    next_position = rows[-1][_POSITION] if has_more else max(since, upto)
+    next_cursor = cursors.encode(state.epoch, next_position)
+    if query.include_resource:
+        changes = [_change(state.epoch, ChangeRow(*process(raw))) for raw in rows]
+        if changes:
+            _embed(principal, changes)
+        return {"changes": changes, "next": next_cursor, "has_more": has_more}, etag
+    changes = ",".join(_serialised(state.epoch, raw, process) for raw in rows)
+    tail = _JSON.encode({"has_more": has_more, "next": next_cursor})
+    return f'{{"changes":[{changes}],{tail[1:]}', etag
 
 
 def _embed(principal, changes):

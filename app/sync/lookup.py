@@ -59,6 +59,16 @@ class Lookup:
         result, processors = self._run(params)
         return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in result.fetchall()]
 
+    def raw(self, **params):
+        """Every row raw, and a function that puts one through the column types (as `rows` does): for
+        callers that convert only some rows."""
+        result, processors = self._run(params)
+
+        def process(row):
+            return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+        return result.fetchall(), process
+
     def all(self, **params):
         """Every row, raw (no result processing: for ids, integers and strings)."""
         result, _ = self._run(params)

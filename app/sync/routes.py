@@ -92,8 +92,11 @@ def changes(since, limit, project, types, include):
         types=tuple(types) if types else (), include_resource=include == "resource",
     )
     body, etag = feed.read(g.principal, query)
-    # The page is JSON-ready already (feed.read builds it field by field): serialised once, here, not
-    # again by the ChangesPage schema, which documents it. A 100-change page costs half as much.
-    response = current_app.json.response(body)
+    # feed.read serialises the page itself (each change once per worker; with include=resource a
+    # JSON-ready dict): not again by the ChangesPage schema, which documents it.
+    if isinstance(body, str):
+        response = current_app.response_class(body, mimetype="application/json")
+    else:
+        response = current_app.json.response(body)
     response.headers["ETag"] = etag
     return response

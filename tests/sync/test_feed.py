@@ -245,3 +245,28 @@ def test_a_private_scope_key_is_no_project(alice, bob, admin, board, who):
     # bob's own notification reaches him through the project's id
     mine, _ = bob.follow(None, project=board["pid"])
     assert "notification" in {c["type"] for c in mine}
+
+
+def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board, monkeypatch):
+    from app.sync import feed
+
+    since = alice.feed("now")["next"]
+    made = [new_task(alice, board, f"t{i}")["id"] for i in range(3)]
+    built = []
+    change = feed._change
+    monkeypatch.setattr(feed, "_change", lambda epoch, row: built.append(row.position) or change(epoch, row))
+    first = alice.feed(since)
+    assert [c["id"] for c in first["changes"]] == made and len(built) == 3
+    again = alice.feed(since)
+    assert again == first and len(built) == 3  # the second poll serialised nothing
+    # with include=resource the page is built per request (each change joins a current row)
+    assert [c["resource"]["id"] for c in alice.feed(since, include="resource")["changes"]] == made
+    # the key is the whole row: the same position with any other column is another entry
+    process = lambda raw: raw  # noqa: E731 (raw rows already in Python types here)
+    row = feed.ChangeRow(position=7, type="task", resource_id="r1", scope_id="p1", op="update", version=2,
+                         fields=["title"], at=__import__("datetime").datetime(2026, 1, 1), actor_id=None,
+                         audience=None)
+    one = feed._serialised("e1", tuple(row), process)
+    other = feed._serialised("e1", tuple(row._replace(version=3)), process)
+    assert '"version":2' in one and '"version":3' in other
+    assert feed._serialised("e2", tuple(row), process) != one  # another epoch: another cursor
