@@ -225,15 +225,14 @@ def _change(epoch, r):
 _SERIALISED = {}
 _SERIALISED_MAX = 65536
 _POSITION = ChangeRow._fields.index("position")
-
-
-def _hashable(row):
-    # PostgreSQL's driver decodes `fields` (json) into a list
-    return tuple(tuple(v) if type(v) is list else v for v in row)
+_FIELDS = ChangeRow._fields.index("fields")
 
 
 def _serialised(epoch, raw, process):
-    key = (epoch, *_hashable(raw))
+    key = tuple(raw)
+    if type(key[_FIELDS]) is list:  # PostgreSQL's driver decodes `fields` (json) into a list
+        key = (*key[:_FIELDS], tuple(key[_FIELDS]), *key[_FIELDS + 1:])
+    key = (epoch, key)
     found = _SERIALISED.get(key)
     if found is None:
         if len(_SERIALISED) >= _SERIALISED_MAX:
