@@ -64,14 +64,16 @@ def measure(url, worker_class, seconds, access_log, repeat):
                                  "-w", "2", *WORKER_ARGS[worker_class], "--bind", f"127.0.0.1:{port}", *log_args],
                                 cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env={**os.environ, "PYTHONPATH": str(ROOT),
+                                     **({"FLOOR_DATABASE_URL": url} if url.startswith("postgresql") else {}),
                                      **({} if access_log else {"ACCESS_LOG": ""})})
         try:
-            time.sleep(1.5)
+            time.sleep(3)
             # Rounds: bare, then each endpoint, `repeat` times; the median of each. Runs on this machine
             # vary (with keep-alive, gunicorn's workers can split the connections unevenly), and
             # interleaving keeps one slow stretch from landing on one endpoint only.
             runs = {"bare Flask": []}
-            floors = {"floor: plain WSGI callable": "/floor", "floor: callable + one SQLite query": "/floor-query"}
+            database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+            floors = {"floor: plain WSGI callable": "/floor", f"floor: callable + one {database} query": "/floor-query"}
             for _ in range(repeat):
                 runs["bare Flask"].append(wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds))
                 for name, path in floors.items():
@@ -97,7 +99,12 @@ def main():
     opts = ap.parse_args()
     subprocess.run([str(ROOT / "scripts/ensure-debs"), "wrk"], check=True)
     for worker_class in opts.worker_class:
-        url = opts.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+        if opts.database_url:  # a fresh database per worker class: neither inherits the other's rows
+            from tests.pg import fresh_database
+
+            url = fresh_database(opts.database_url)
+        else:
+            url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
         db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         logs = "access logs on both" if opts.access_log else "no access logs"
         print(f"\n{db}, gunicorn -w 2 {' '.join(WORKER_ARGS[worker_class])}, wrk -t2 -c32 -d{opts.seconds}s, {logs}")

@@ -3,7 +3,9 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, String, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from . import cursor as cursors
@@ -46,14 +48,66 @@ def scope_position(scope_key):
     return func.coalesce(select(w.position).where(w.scope_key == scope_key).scalar_subquery(), 0)
 
 
-def visible_watermark(is_admin, scoped):
-    """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`).
+class greatest(FunctionElement):
+    """greatest(a, b): PostgreSQL's name; SQLite's two-argument max()."""
 
-    Each access period contributes its scope's watermark and the caller's
-    private watermark in it, capped at the period's end: changes after a
-    member's removal never move it.
+    type = BigInteger()
+    inherit_cache = True
+
+
+class least(FunctionElement):
+    """least(a, b): PostgreSQL's name; SQLite's two-argument min()."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(greatest)
+def _greatest(element, compiler, **kw):
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least)
+def _least(element, compiler, **kw):
+    return f"least({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+_OPEN_END = 2**62
+
+
+def member_watermark(user_id, scope=None):
+    """The newest position a member can see: over the user's access periods (to one scope, if given),
+    the newer of the scope's watermark and the user's private watermark in it, capped at the period's
+    end (changes after a member's removal never move it). `user_id` and `scope` are SQL expressions
+    (bind parameters, or columns of an enclosing statement).
+
+    Each watermark is an index lookup per access period, so the cost follows the caller's own periods.
+    (A join on `scope_key = scope OR scope_key = private key` made PostgreSQL compare every watermark of
+    every tenant with each period.)
     """
-    a, w = FeedAccess.__table__.c, Watermark.__table__.c
+    a = FeedAccess.__table__.c
+    newest = greatest(scope_position(a.scope_id), scope_position(private_key(a.scope_id, a.principal_id)))
+    stmt = select(func.coalesce(func.max(least(newest, func.coalesce(a.end_pos, literal(_OPEN_END)))), 0)).where(
+        a.principal_id == user_id)
+    if scope is not None:
+        stmt = stmt.where(a.scope_id == scope)
+    return stmt.scalar_subquery()
+
+
+def visible_watermark(is_admin, scoped):
+    """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`):
+    an admin's is the head (or the scope's watermarks), a member's is member_watermark."""
+    w = Watermark.__table__.c
     if is_admin:
         if not scoped:
             return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
@@ -61,14 +115,7 @@ def visible_watermark(is_admin, scoped):
         # PostgreSQL would deduce two types (varchar, text) for the one parameter.
         return select(func.coalesce(func.max(w.position), 0)).where(
             w.scope_key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
-    capped = case((or_(a.end_pos.is_(None), w.position < a.end_pos), w.position), else_=a.end_pos)
-    own = private_key(a.scope_id, a.principal_id)
-    stmt = select(func.coalesce(func.max(capped), 0)).select_from(
-        FeedAccess.__table__.join(Watermark.__table__, or_(w.scope_key == a.scope_id, w.scope_key == own))
-    ).where(a.principal_id == bindparam("uid"))
-    if scoped:
-        stmt = stmt.where(a.scope_id == bindparam("scope"))
-    return stmt.scalar_subquery()
+    return member_watermark(bindparam("uid"), bindparam("scope") if scoped else None)
 
 
 def bounds_and_watermark(is_admin, scoped):

@@ -47,7 +47,7 @@ from werkzeug.http import parse_etags
 from . import cursor as cursors
 from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, feed_tag, list_tag, version_tag
-from .feed import Query, scope_position
+from .feed import Query, member_watermark, scope_position
 from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
@@ -251,20 +251,15 @@ def _build_digest(spec):
 
 def _visible_sql(user_id, is_admin, scoped):
     """The caller's visible watermark, as feed.visible_watermark, correlated to the principal's columns."""
-    a, w, st = FeedAccess.__table__.c, Watermark.__table__.c, FeedState.__table__.c
-    capped = case((or_(a.end_pos.is_(None), w.position < a.end_pos), w.position), else_=a.end_pos)
-    member = select(func.coalesce(func.max(capped), 0)).select_from(
-        FeedAccess.__table__.join(Watermark.__table__, or_(w.scope_key == a.scope_id,
-                                                          w.scope_key == private_key(a.scope_id, a.principal_id)))
-    ).where(a.principal_id == user_id)
+    w, st = Watermark.__table__.c, FeedState.__table__.c
+    member = member_watermark(user_id, bindparam("f_scope", type_=String) if scoped else None)
     if scoped:
-        member = member.where(a.scope_id == bindparam("f_scope", type_=String))
         admin = select(func.coalesce(func.max(w.position), 0)).where(
             w.scope_key.in_([bindparam("f_scope2", type_=String),
                        private_key(bindparam("f_scope3", type_=String), user_id)])).scalar_subquery()
     else:
         admin = st.head
-    return case((is_admin, admin), else_=member.scalar_subquery())
+    return case((is_admin, admin), else_=member)
 
 
 def _build_feed(scoped):
