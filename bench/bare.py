@@ -36,17 +36,6 @@ def _floor(environ, start_response):
     return []
 
 
-def _floor_query(environ, start_response):
-    conn = getattr(_local, "conn", None)
-    if conn is None:
-        conn = _local.conn = sqlite3.connect(_path, check_same_thread=False)
-    token = hashlib.sha256(environ.get("HTTP_AUTHORIZATION", "Bearer token")[7:].encode()).hexdigest()
-    row = conn.execute("SELECT i.version FROM tokens t JOIN items i ON i.owner_id = t.user_id "
-                       "WHERE t.hash = ? AND i.id = ?", (token, 1000)).fetchone()
-    start_response("304 NOT MODIFIED", [("ETag", f'"v{row[0]}"'), *HEADERS[1:]])
-    return []
-
-
 # FLOOR_DATABASE_URL (a PostgreSQL URL): /floor-query runs its one query there instead, through psycopg
 # on a connection of the thread's own in autocommit mode (as Pollfeed's poll path does): the floor of a
 # 304 that needs a round trip.
@@ -68,13 +57,21 @@ if _PG_URL:
         _setup.execute("SELECT pg_advisory_unlock(4242)")
 
 
-def _floor_query_postgresql(environ, start_response):
-    conn = getattr(_local, "pg", None)
+if _PG_URL:
+    _connect = lambda: psycopg.connect(_PG_URL, autocommit=True)  # noqa: E731
+    _QUERY = ("SELECT i.version FROM floor_tokens t JOIN floor_items i ON i.owner_id = t.user_id "
+              "WHERE t.hash = %s AND i.id = %s")
+else:
+    _connect = lambda: sqlite3.connect(_path, check_same_thread=False)  # noqa: E731
+    _QUERY = "SELECT i.version FROM tokens t JOIN items i ON i.owner_id = t.user_id WHERE t.hash = ? AND i.id = ?"
+
+
+def _floor_query(environ, start_response):
+    conn = getattr(_local, "conn", None)
     if conn is None:
-        conn = _local.pg = psycopg.connect(_PG_URL, autocommit=True)
+        conn = _local.conn = _connect()
     token = hashlib.sha256(environ.get("HTTP_AUTHORIZATION", "Bearer token")[7:].encode()).hexdigest()
-    row = conn.execute("SELECT i.version FROM floor_tokens t JOIN floor_items i ON i.owner_id = t.user_id "
-                       "WHERE t.hash = %s AND i.id = %s", (token, 1000)).fetchone()
+    row = conn.execute(_QUERY, (token, 1000)).fetchone()
     start_response("304 NOT MODIFIED", [("ETag", f'"v{row[0]}"'), *HEADERS[1:]])
     return []
 
@@ -84,5 +81,5 @@ def app(environ, start_response):
     if path == "/floor":
         return _floor(environ, start_response)
     if path == "/floor-query":
-        return (_floor_query_postgresql if _PG_URL else _floor_query)(environ, start_response)
+        return _floor_query(environ, start_response)
     return flask_app(environ, start_response)

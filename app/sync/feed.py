@@ -48,38 +48,18 @@ def scope_position(scope_key):
     return func.coalesce(select(w.position).where(w.scope_key == scope_key).scalar_subquery(), 0)
 
 
-class greatest(FunctionElement):
-    """greatest(a, b): PostgreSQL's name; SQLite's two-argument max()."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-class least(FunctionElement):
-    """least(a, b): PostgreSQL's name; SQLite's two-argument min()."""
-
-    type = BigInteger()
-    inherit_cache = True
+def _two_way(name, sqlite_name):
+    """A SQL function of two BIGINT arguments: `name` (PostgreSQL's greatest, least), `sqlite_name`
+    (SQLite's two-argument max, min) on SQLite."""
+    function = type(name, (FunctionElement,), {"type": BigInteger(), "inherit_cache": True})
+    compiles(function)(lambda element, compiler, **kw: f"{name}({compiler.process(element.clauses, **kw)})")
+    compiles(function, "sqlite")(
+        lambda element, compiler, **kw: f"{sqlite_name}({compiler.process(element.clauses, **kw)})")
+    return function
 
 
-@compiles(greatest)
-def _greatest(element, compiler, **kw):
-    return f"greatest({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(greatest, "sqlite")
-def _greatest_sqlite(element, compiler, **kw):
-    return f"max({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(least)
-def _least(element, compiler, **kw):
-    return f"least({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(least, "sqlite")
-def _least_sqlite(element, compiler, **kw):
-    return f"min({compiler.process(element.clauses, **kw)})"
+greatest = _two_way("greatest", "max")
+least = _two_way("least", "min")
 
 
 _OPEN_END = 2**62
