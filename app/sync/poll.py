@@ -390,6 +390,11 @@ class PollPath:
             conn = raw.dbapi_connection
             if self.engine.dialect.name == "postgresql":
                 conn.autocommit = True  # every poll its own snapshot: nothing committed is missed
+                # The poll path's statements are fixed, indexed lookups, prepared by psycopg after a few
+                # runs; PostgreSQL would still re-plan some on every run (a custom plan per parameter
+                # set: about 0.4 ms for the feed's, whose execution takes 0.1 ms). A generic plan is the
+                # same plan without the planning (bench/poll304.py, README).
+                conn.execute("SET plan_cache_mode = force_generic_plan")
             self.local.conn = conn
             self.local.decisions, self.local.data_version = {}, None
             self.local.counter = conn.cursor() if self.remembers else None  # kept: read on every poll

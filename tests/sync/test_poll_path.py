@@ -108,6 +108,26 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
 COUNTER = "PRAGMA data_version"
 
 
+def test_on_postgresql_a_poll_is_one_prepared_statement_never_replanned(app, world, callers, database_url):
+    """psycopg prepares a statement run a few times; the poll path's connection also asks for generic
+    plans, so PostgreSQL does not plan a poll's statement again on every run (custom plans)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's plan cache")
+    poll_path = app.extensions["pollfeed.poll_path"]
+    owner = callers["owner"]
+    paths = [f"/tasks/{world['task']['id']}", f"/projects/{world['pid']}/tasks", "/changes?since=now",
+             f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count"]
+    tags = {p: owner.get(p).headers["ETag"] for p in paths}
+    for _ in range(8):
+        for p in paths:
+            assert owner.get(p, headers={"If-None-Match": tags[p]}).status_code == 304, p
+    with poll_path.local.conn.cursor() as cur:
+        cur.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        prepared = cur.fetchall()
+    assert len(prepared) == len(paths), prepared  # one statement per kind of poll, each prepared
+    assert all(generic >= 1 and custom == 0 for _, generic, custom in prepared), prepared
+
+
 def test_a_remembered_answer_never_outlives_a_commit_from_any_connection(app, world, callers, database_url):
     """The SQLite memo (POLL_MEMO) holds only while PRAGMA data_version stands: a commit by a connection
     the server knows nothing of (another process's) makes the next poll read the database again."""
