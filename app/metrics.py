@@ -7,15 +7,24 @@
   shed 503s included, counts it by route template, method and status, and gives it a request id (a
   proxy's X-Request-Id if well-formed, else a new one), echoed as X-Request-Id and written to the
   access log.
+- A request's count and latency go first to a `Tally` of the process (plain integers under a lock),
+  which is written into prometheus_client's values at most FLUSH_SECONDS later: by a background thread
+  of the process, before any scrape this process answers, and at exit. Three multiprocess value
+  writes per request cost about as much as the rest of a remembered 304 (README, "Benchmarks"); a
+  scrape every few seconds cannot tell a second's delay.
 - GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_TOKEN unset it is 404.
   The feed's head, horizon and retained changes are read from the database at scrape time.
 - GET /admin/stats (an admin's token) sums the same counters as JSON for the chart at /admin.
 """
+import atexit
+import bisect
 import hmac
 import itertools
 import os
 import re
+import threading
 import time
+import weakref
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from prometheus_client import (
@@ -35,13 +44,90 @@ from .extensions import db
 
 REQUESTS = Counter("pollfeed_requests_total", "HTTP requests answered, by route template, method and status.",
                    ["route", "method", "status"])
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 LATENCY = Histogram("pollfeed_request_duration_seconds", "Time a worker took to answer (its queue excluded).",
-                    ["route"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+                    ["route"], buckets=BUCKETS)
 SHED = Counter("pollfeed_shed_total", "Polls refused with 503 overloaded (see POLL_INTERVAL_MAX, SHED_DELAY).")
 DATABASE_ERRORS = Counter("pollfeed_database_errors_total", "Requests answered 503 or 500 for a database error.",
                           ["kind"])
 ADVICE = Gauge("pollfeed_poll_interval_seconds", "The poll interval advised now, for a visible or hidden page.",
                ["page"], multiprocess_mode="mostrecent")
+
+#: The longest a request's count and latency wait in the process's Tally before /metrics can see them.
+FLUSH_SECONDS = 1.0
+_BOUNDS = (*map(float, BUCKETS), float("inf"))  # as the histogram's buckets, +Inf last
+
+
+class Tally:
+    """This process's counts and latencies not yet in prometheus_client's values (see the docstring)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {}  # (route, method, status) -> requests
+        self.latency = {}  # route -> [sum of seconds, then requests per bucket, +Inf last]
+        _TALLIES.add(self)
+        _start_flusher()
+
+    def add(self, route, method, status, seconds):
+        key = (route, method, status)
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            buckets = self.latency.get(route)
+            if buckets is None:
+                buckets = self.latency[route] = [0.0] + [0] * len(_BOUNDS)
+            buckets[0] += seconds
+            buckets[bisect.bisect_left(_BOUNDS, seconds) + 1] += 1  # the first bucket with le >= seconds
+
+    def flush(self):
+        """Write what was tallied into the metrics, and start again from zero."""
+        with self.lock:
+            counts, latency = self.counts, self.latency
+            if not counts:
+                return
+            self.counts, self.latency = {}, {}
+        for labels, n in counts.items():
+            REQUESTS.labels(*labels).inc(n)
+        for route, buckets in latency.items():
+            # prometheus_client has no observe-n-times: its histogram child keeps a sum and a per-bucket
+            # count, which observe() increments (pinned version; tests/test_metrics.py compares the two).
+            child = LATENCY.labels(route)
+            child._sum.inc(buckets[0])
+            for value, n in zip(child._buckets, buckets[1:], strict=True):
+                if n:
+                    value.inc(n)
+
+
+_TALLIES = weakref.WeakSet()
+_FLUSHER = {"pid": None}
+_FLUSHER_LOCK = threading.Lock()
+
+
+def flush():
+    """Every tally of this process into the metrics (before a scrape, at exit, each FLUSH_SECONDS)."""
+    for tally in list(_TALLIES):
+        tally.flush()
+
+
+def _flush_forever():
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        try:
+            flush()
+        except Exception:  # a metrics hiccup must not end the thread
+            import logging
+
+            logging.getLogger("pollfeed.metrics").exception("flushing metrics failed")
+
+
+def _start_flusher():
+    """One daemon thread per process (a forked worker starts its own)."""
+    with _FLUSHER_LOCK:
+        if _FLUSHER["pid"] != os.getpid():
+            _FLUSHER["pid"] = os.getpid()
+            threading.Thread(target=_flush_forever, name="pollfeed-metrics", daemon=True).start()
+
+
+atexit.register(flush)
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
@@ -53,21 +139,11 @@ class Observe:
     def __init__(self, wsgi_app, load):
         self.app, self.load = wsgi_app, load
         self.advised = None
-        self.children = {}
+        self.tally = Tally()
         # Request ids: 8 random hex digits per process, then a counter: unique across workers and hosts
         # (as far as 32 random bits go), and no system call per request.
         self.prefix = os.urandom(4).hex()
         self.numbers = itertools.count()
-
-    def _count(self, route, method, status, seconds):
-        key = (route, method, status)
-        child = self.children.get(key)
-        if child is None:
-            if len(self.children) > 4096:
-                self.children.clear()
-            child = self.children[key] = (REQUESTS.labels(route, method, status), LATENCY.labels(route))
-        child[0].inc()
-        child[1].observe(seconds)
 
     def __call__(self, environ, start_response):
         start = time.perf_counter()
@@ -87,7 +163,7 @@ class Observe:
         finally:
             route = environ.get("pollfeed.route") or "(unmatched)"
             method = environ.get("REQUEST_METHOD", "")
-            self._count(route, method if method in _METHODS else "OTHER", status[0], time.perf_counter() - start)
+            self.tally.add(route, method if method in _METHODS else "OTHER", status[0], time.perf_counter() - start)
             if route == "(shed)":
                 SHED.inc()
             advised = self.load.intervals()
@@ -102,6 +178,7 @@ def database_error(kind):
 
 
 def _registry():
+    flush()  # this process's tally; every other process flushes its own within FLUSH_SECONDS
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -1,6 +1,10 @@
 """app/metrics.py in one process: /metrics behind METRICS_TOKEN, request ids, the admin chart's numbers."""
 import re
+import uuid
 
+from prometheus_client import CollectorRegistry, Histogram
+
+from app import metrics
 from app.extensions import db
 from app.sync.changelog import FeedState
 
@@ -72,3 +76,25 @@ def test_admin_stats_sum_the_same_counters_for_admins_only(alice, admin, anonymo
     assert after["advice"] == {"visible": 5, "hidden": 60}
     problem(alice.get("/admin/stats"), 404)  # not an admin
     problem(anonymous.get("/admin/stats"), 401)
+
+
+def test_a_tally_writes_the_same_counts_and_histogram_as_observing_each_request():
+    route = f"/tally-{uuid.uuid4().hex}"
+    seconds = [0.0001, 0.0005, 0.0007, 0.001, 0.03, 0.03, 2.5, 7.0]  # on bounds, between them, beyond the last
+    direct = Histogram("direct_seconds", "x", ["route"], buckets=metrics.BUCKETS, registry=CollectorRegistry())
+    tally = metrics.Tally()
+    for s in seconds:
+        tally.add(route, "GET", "304", s)
+        direct.labels(route).observe(s)
+    count = lambda: metrics.REQUESTS.labels(route, "GET", "304")._value.get()  # noqa: E731
+    assert count() == 0  # tallied, not yet written
+    tally.flush()
+    assert count() == len(seconds)
+    written = {(s.name.removeprefix("pollfeed_request_duration"), s.labels.get("le")): s.value
+               for s in metrics.LATENCY.collect()[0].samples if s.labels.get("route") == route}
+    expected = {(s.name.removeprefix("direct"), s.labels.get("le")): s.value
+                for s in direct.collect()[0].samples if not s.name.endswith("_created")}
+    written = {k: v for k, v in written.items() if not k[0].endswith("_created")}
+    assert written == expected and written[("_seconds_bucket", "0.0005")] == 2
+    tally.flush()  # nothing new: nothing more
+    assert count() == len(seconds)

@@ -1,5 +1,8 @@
 """Metrics across gunicorn workers (prometheus_client multiprocess mode) and JSON access logs."""
 import json
+import time
+
+from app.metrics import FLUSH_SECONDS
 
 from ..server import Client, Server
 from ..test_metrics import sample
@@ -19,6 +22,7 @@ def test_metrics_sum_every_worker_and_json_logs_carry_the_request_id(tmp_path):
         tagged = c.get(f"/projects/{pid}/customers?q=ada", headers={"X-Request-Id": "trace-7"})
         assert tagged.header("X-Request-Id") == "trace-7"
 
+        time.sleep(FLUSH_SECONDS + 0.5)  # each worker's background thread writes its tally (app/metrics.py)
         scrapes = [Client(server.url, "scrape-me").get("/metrics") for _ in range(4)]
         assert all(s.status == 200 and s.header("Content-Type").startswith("text/plain") for s in scrapes)
         counts = {sample(s.body.decode(), "pollfeed_requests_total", method="GET",
