@@ -21,17 +21,19 @@ both paths' 304s equal, header by header, on every GET route.
 Each poll reads the database, on a connection of the thread's own in
 autocommit mode, so a write committed by any worker is seen by the next poll
 on any other. On SQLite the decision (path, query and token -> the current
-tag) is remembered per connection under the database's own change counter
-(`PRAGMA data_version`, which moves whenever any other connection, in any
-process, commits): a repeated poll reads the counter, and routes, parses and
-runs its statement again only if something was committed since. The poll
-path's connection never writes, so no commit can leave the counter unmoved.
+tag) is remembered per connection under the database's own record of commits:
+the WAL-index header, which every commit rewrites (sync.walindex), or where
+that cannot be read `PRAGMA data_version`, which moves whenever any other
+connection, in any process, commits (the poll path's connection never
+writes). A repeated poll reads that record, and routes, parses and runs its
+statement again only if something was committed since.
 PostgreSQL has no such counter short of a round trip, so there each poll runs
 its statement.
 """
 import functools
 import hmac
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.http import parse_etags
 
 from . import cursor as cursors
+from . import walindex
 from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, feed_tag, list_tag, version_tag
 from .feed import Query, member_watermark, scope_position
@@ -345,6 +348,8 @@ class PollPath:
         database = self.engine.url.database
         self.remembers = (self.engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
                           and not database.startswith("file::memory:") and app.config.get("POLL_MEMO", True))
+        self.header_path = (os.path.abspath(database) if self.remembers and not database.startswith("file:")
+                            else None)
 
     # -- routing
 
@@ -397,12 +402,19 @@ class PollPath:
                 conn.execute("SET plan_cache_mode = force_generic_plan")
             self.local.conn = conn
             self.local.decisions, self.local.data_version = {}, None
-            self.local.counter = conn.cursor() if self.remembers else None  # kept: read on every poll
+            self.local.counter = self.local.header = None
+            if self.remembers:
+                self.local.counter = conn.cursor()  # kept: read on every poll
+                # The counter cheaper than a statement: the WAL-index header (sync.walindex), readable
+                # once this connection has read the database (it is open in WAL mode from then on).
+                self.local.counter.execute("PRAGMA data_version").fetchone()
+                if self.header_path:
+                    self.local.header = walindex.reader(self.header_path)
         return conn.cursor()
 
     def _drop(self):
         conn = getattr(self.local, "conn", None)
-        self.local.conn = self.local.decisions = self.local.counter = None
+        self.local.conn = self.local.decisions = self.local.counter = self.local.header = None
         if conn is not None:
             try:
                 conn.close()
@@ -470,7 +482,8 @@ class PollPath:
         local = self.local
         if getattr(local, "conn", None) is None:
             self._cursor().close()
-        version = local.counter.execute("PRAGMA data_version").fetchone()[0]
+        header = local.header
+        version = header() if header is not None else local.counter.execute("PRAGMA data_version").fetchone()[0]
         if version != local.data_version:
             local.decisions.clear()
             local.data_version = version

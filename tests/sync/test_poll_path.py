@@ -80,8 +80,9 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
     seen = []
 
     def statements():
-        return [s for s in seen if s != COUNTER]
+        return [s for s in seen if s != "PRAGMA data_version"]
 
+    assert poll_path.local.header is not None  # a database file in WAL mode: its WAL-index header is read
     poll_path.local.conn.set_trace_callback(seen.append)
     try:
         for p in paths:
@@ -91,10 +92,10 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
             assert poll_path.answered == before + 1, p
             assert len(statements()) == 1 and statements()[0].lstrip().upper().startswith("SELECT"), (p, seen)
             assert "FROM changes" not in seen[-1] and "title" not in seen[-1], p
-        for p in paths:  # asked again with nothing committed: the counter is read, no statement runs
+        for p in paths:  # asked again with nothing committed: the WAL-index header is read, no statement runs
             seen.clear()
             assert owner.get(p, headers={"If-None-Match": tags[p]}).status_code == 304, p
-            assert seen == [COUNTER], (p, seen)
+            assert seen == [], (p, seen)
         owner.created("/projects", {"name": "elsewhere"})  # a commit: the counter moves, this project's watermark not
         for p in paths[-2:]:  # a digest poll then reads the watermark only: the digest is remembered
             seen.clear()
@@ -104,8 +105,6 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
     finally:
         poll_path.local.conn.set_trace_callback(None)
 
-
-COUNTER = "PRAGMA data_version"
 
 
 def test_on_postgresql_a_poll_is_one_prepared_statement_never_replanned(app, world, callers, database_url):
@@ -128,17 +127,26 @@ def test_on_postgresql_a_poll_is_one_prepared_statement_never_replanned(app, wor
     assert all(generic >= 1 and custom == 0 for _, generic, custom in prepared), prepared
 
 
-def test_a_remembered_answer_never_outlives_a_commit_from_any_connection(app, world, callers, database_url):
-    """The SQLite memo (POLL_MEMO) holds only while PRAGMA data_version stands: a commit by a connection
-    the server knows nothing of (another process's) makes the next poll read the database again."""
+@pytest.mark.parametrize("record", ["WAL-index header", "PRAGMA data_version"])
+def test_a_remembered_answer_never_outlives_a_commit_from_any_connection(app, world, callers, database_url, record):
+    """The SQLite memo (POLL_MEMO) holds only while the record of commits stands (the WAL-index header,
+    or PRAGMA data_version where the header cannot be read): a commit by a connection the server knows
+    nothing of (another process's) makes the next poll read the database again."""
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's change counter")
     import sqlite3
 
+    poll_path = app.extensions["pollfeed.poll_path"]
     owner, path = callers["owner"], f"/tasks/{world['task']['id']}"
     tag = owner.get(path).headers["ETag"]
+    assert owner.get(path, headers={"If-None-Match": tag}).status_code == 304  # opens the poll connection
+    assert poll_path.local.header is not None
+    if record == "PRAGMA data_version":
+        poll_path.local.header = None  # as where the header cannot be read
     for _ in range(3):
+        before = poll_path.answered
         assert owner.get(path, headers={"If-None-Match": tag}).status_code == 304
+        assert poll_path.answered == before + 1
     outside = sqlite3.connect(database_url.removeprefix("sqlite:///"))
     with outside:
         outside.execute("UPDATE tasks SET version = version + 1 WHERE id = ?", (world["task"]["id"],))
