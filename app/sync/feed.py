@@ -29,8 +29,10 @@ class CursorExpired(Problem):
         )
 
 
-#: A `changes` row, its columns in the table's order (what the page statements select).
-ChangeRow = namedtuple("ChangeRow", [col.key for col in Change.__table__.columns])
+#: What a page shows of a change (API.md), in this order: the columns the page statements select.
+#: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
+PAGE_COLUMNS = ("position", "type", "resource_id", "scope_id", "op", "version", "fields", "at")
+ChangeRow = namedtuple("ChangeRow", PAGE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def _page_statement(admin, scoped, n_ranges, types):
     (scope_id, position) index range per access period, each cut at the limit, merged by position.
     Binds: uid, n (limit + 1), since/upto/project (admin), s<i>/lo<i>/hi<i> (per range)."""
     c = Change.__table__.c
+    columns = [c[name] for name in PAGE_COLUMNS]
     common = [c.audience.is_(None) | (c.audience == bindparam("uid"))]
     quiet = quiet_types()
     if types:  # as single binds with their values, not an expanding IN: a Lookup runs it as compiled
@@ -138,12 +141,11 @@ def _page_statement(admin, scoped, n_ranges, types):
         common.append(c.type.not_in([literal(t, String) for t in quiet]))
     n = bindparam("n")
     if admin:
-        stmt = select(Change.__table__).where(c.position > bindparam("since"), c.position <= bindparam("upto"),
-                                              *common)
+        stmt = select(*columns).where(c.position > bindparam("since"), c.position <= bindparam("upto"), *common)
         if scoped:
             stmt = stmt.where(c.scope_id == bindparam("project"))
         return stmt.order_by(c.position).limit(n)
-    parts = [select(Change.__table__).where(c.scope_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
+    parts = [select(*columns).where(c.scope_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
                                             c.position <= bindparam(f"hi{i}"), *common)
              .order_by(c.position).limit(n).subquery() for i in range(n_ranges)]
     if n_ranges == 1:
@@ -153,8 +155,8 @@ def _page_statement(admin, scoped, n_ranges, types):
 
 
 def _page(principal, query, since, upto):
-    """Up to limit+1 visible changes after `since`, in position order, as raw rows of the `changes`
-    table (its columns in order), and the function that puts one through the column types.
+    """Up to limit+1 visible changes after `since`, in position order, as raw rows of PAGE_COLUMNS,
+    and the function that puts one through the column types.
 
     Driven from the caller's scopes, not from the global position range: one
     index range of (scope_id, position) per access period, each cut at
@@ -245,10 +247,11 @@ def _change(epoch, r):
     }
 
 
-#: Serialised changes, keyed by the epoch and the whole raw row. A logged change never changes (the
-#: log is append-only), so an entry can only be reused for a row equal in every column: it is never
-#: stale, not even if a restore hands a position out again. Many dashboards read the same recent
-#: changes: each is turned into JSON once per worker, not once per poll.
+#: Serialised changes, keyed by the epoch and the whole raw row (every column the JSON is made of). A
+#: logged change never changes (the log is append-only), so an entry can only be reused for a row equal
+#: in every column it shows: it is never stale, not even if a restore hands a position out again.
+#: Many dashboards read the same recent changes: each is turned into JSON once per worker, not once
+#: per poll.
 _SERIALISED = {}
 _SERIALISED_MAX = 65536
 _POSITION = ChangeRow._fields.index("position")
@@ -256,7 +259,7 @@ _FIELDS = ChangeRow._fields.index("fields")
 
 
 def _serialised(epoch, raw, process):
-    key = tuple(raw)
+    key = raw if type(raw) is tuple else tuple(raw)
     if type(key[_FIELDS]) is list:  # PostgreSQL's driver decodes `fields` (json) into a list
         key = (*key[:_FIELDS], tuple(key[_FIELDS]), *key[_FIELDS + 1:])
     key = (epoch, key)

@@ -67,7 +67,10 @@ class Lookup:
         def process(row):
             return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
-        return result.fetchall(), process
+        # The driver's own rows (tuples), not Row objects: a feed page reads a hundred of them.
+        rows = result.cursor.fetchall()
+        result.close()
+        return rows, process
 
     def all(self, **params):
         """Every row, raw (no result processing: for ids, integers and strings)."""

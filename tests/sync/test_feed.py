@@ -264,9 +264,13 @@ def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board,
     # the key is the whole row: the same position with any other column is another entry
     process = lambda raw: raw  # noqa: E731 (raw rows already in Python types here)
     row = feed.ChangeRow(position=7, type="task", resource_id="r1", scope_id="p1", op="update", version=2,
-                         fields=["title"], at=__import__("datetime").datetime(2026, 1, 1), actor_id=None,
-                         audience=None)
+                         fields=["title"], at=__import__("datetime").datetime(2026, 1, 1))
     one = feed._serialised("e1", tuple(row), process)
     other = feed._serialised("e1", tuple(row._replace(version=3)), process)
     assert '"version":2' in one and '"version":3' in other
+    changed = {"position": 8, "type": "status", "resource_id": "r2", "scope_id": "p2", "op": "delete",
+               "version": 4, "fields": ["notes"], "at": row.at.replace(year=2027)}
+    assert set(changed) == set(feed.PAGE_COLUMNS)  # every column a page shows is part of the key
+    for name, value in changed.items():
+        assert feed._serialised("e1", tuple(row._replace(**{name: value})), process) != one, name
     assert feed._serialised("e2", tuple(row), process) != one  # another epoch: another cursor
