@@ -56,8 +56,8 @@ class Lookup:
 
     def rows(self, **params):
         """Every row as a tuple, through the column types (JSON decoded, datetimes parsed)."""
-        result, processors = self._run(params)
-        return [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in result.fetchall()]
+        rows, process = self.raw(**params)
+        return [process(row) for row in rows]
 
     def raw(self, **params):
         """Every row raw, and a function that puts one through the column types (as `rows` does): for

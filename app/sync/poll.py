@@ -207,6 +207,12 @@ class _Compiled:
         return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
 
+def data_version(conn):
+    """SQLite's record of commits as a statement: PRAGMA data_version on a cursor kept for it."""
+    cursor = conn.cursor()
+    return lambda: cursor.execute("PRAGMA data_version").fetchone()[0]
+
+
 def _principal_select(*columns):
     p = _AUTH["principal"]
     return (select(p.token_hash, p.user_id, p.is_admin, *columns).select_from(p.source)
@@ -401,20 +407,18 @@ class PollPath:
                 # same plan without the planning (bench/poll304.py, README).
                 conn.execute("SET plan_cache_mode = force_generic_plan")
             self.local.conn = conn
-            self.local.decisions, self.local.data_version = {}, None
-            self.local.counter = self.local.header = None
+            self.local.decisions, self.local.seen = {}, None
+            self.local.record = None
             if self.remembers:
-                self.local.counter = conn.cursor()  # kept: read on every poll
-                # The counter cheaper than a statement: the WAL-index header (sync.walindex), readable
-                # once this connection has read the database (it is open in WAL mode from then on).
-                self.local.counter.execute("PRAGMA data_version").fetchone()
-                if self.header_path:
-                    self.local.header = walindex.reader(self.header_path)
+                pragma = data_version(conn)  # read once here: the connection is open in WAL mode after it
+                pragma()
+                # The record cheaper than a statement: the WAL-index header (sync.walindex).
+                self.local.record = (self.header_path and walindex.reader(self.header_path)) or pragma
         return conn.cursor()
 
     def _drop(self):
         conn = getattr(self.local, "conn", None)
-        self.local.conn = self.local.decisions = self.local.counter = self.local.header = None
+        self.local.conn = self.local.decisions = self.local.record = None
         if conn is not None:
             try:
                 conn.close()
@@ -476,17 +480,16 @@ class PollPath:
         return [("ETag", tag), *advice_headers(self.app)]
 
     def _decisions(self):
-        """SQLite: this connection's remembered decisions, emptied whenever the change counter moved."""
+        """SQLite: this connection's remembered decisions, emptied whenever the record of commits moved."""
         if not self.remembers:
             return None
         local = self.local
         if getattr(local, "conn", None) is None:
             self._cursor().close()
-        header = local.header
-        version = header() if header is not None else local.counter.execute("PRAGMA data_version").fetchone()[0]
-        if version != local.data_version:
+        committed = local.record()
+        if committed != local.seen:
             local.decisions.clear()
-            local.data_version = version
+            local.seen = committed
         return local.decisions
 
     def _decide(self, path, qs, hashed):

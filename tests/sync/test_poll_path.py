@@ -1,6 +1,8 @@
 """The poll path (app/sync/poll.py) against the Flask path, on every GET route: same answers, header by header."""
 import pytest
 
+from app.sync import poll
+
 from ..support import api_get_routes, fill
 
 FLASK = {"pollfeed.poll_path": False}
@@ -82,7 +84,7 @@ def test_a_poll_is_one_statement(app, world, callers, database_url):
     def statements():
         return [s for s in seen if s != "PRAGMA data_version"]
 
-    assert poll_path.local.header is not None  # a database file in WAL mode: its WAL-index header is read
+    assert poll_path.local.record.__module__ == "app.sync.walindex"  # a database file in WAL mode: its header
     poll_path.local.conn.set_trace_callback(seen.append)
     try:
         for p in paths:
@@ -140,9 +142,9 @@ def test_a_remembered_answer_never_outlives_a_commit_from_any_connection(app, wo
     owner, path = callers["owner"], f"/tasks/{world['task']['id']}"
     tag = owner.get(path).headers["ETag"]
     assert owner.get(path, headers={"If-None-Match": tag}).status_code == 304  # opens the poll connection
-    assert poll_path.local.header is not None
+    assert poll_path.local.record.__module__ == "app.sync.walindex"
     if record == "PRAGMA data_version":
-        poll_path.local.header = None  # as where the header cannot be read
+        poll_path.local.record = poll.data_version(poll_path.local.conn)  # as where the header cannot be read
     for _ in range(3):
         before = poll_path.answered
         assert owner.get(path, headers={"If-None-Match": tag}).status_code == 304
