@@ -120,14 +120,27 @@ def _flush_forever():
 
 
 def _start_flusher():
-    """One daemon thread per process (a forked worker starts its own)."""
+    """One daemon thread per process."""
     with _FLUSHER_LOCK:
         if _FLUSHER["pid"] != os.getpid():
             _FLUSHER["pid"] = os.getpid()
             threading.Thread(target=_flush_forever, name="pollfeed-metrics", daemon=True).start()
 
 
+def _after_fork():
+    """A process forked with tallies (gunicorn --preload makes the app before forking its workers)
+    inherits no thread: it starts its own flusher. What the parent tallied is the parent's to write,
+    and a lock the parent's threads held at the fork would never be released here: both start anew."""
+    global _FLUSHER_LOCK
+    _FLUSHER_LOCK = threading.Lock()
+    for tally in list(_TALLIES):
+        tally.lock, tally.counts, tally.latency = threading.Lock(), {}, {}
+    if _TALLIES:
+        _start_flusher()
+
+
 atexit.register(flush)
+os.register_at_fork(after_in_child=_after_fork)
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")

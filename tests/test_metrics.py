@@ -98,3 +98,29 @@ def test_a_tally_writes_the_same_counts_and_histogram_as_observing_each_request(
     assert written == expected and written[("_seconds_bucket", "0.0005")] == 2
     tally.flush()  # nothing new: nothing more
     assert count() == len(seconds)
+
+
+def test_a_process_forked_with_a_tally_writes_its_own_counts(tmp_path):
+    """gunicorn --preload makes the app, and its tally, before forking the workers: each worker starts
+    its own flusher, and writes only what it counted."""
+    import os
+    import time
+
+    route = f"/forked-{uuid.uuid4().hex}"
+    tally = metrics.Tally()
+    tally.add(route, "GET", "200", 0.001)  # the parent's, not the child's to write
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: count, wait for its flusher, report what the metric holds
+        try:
+            tally.add(route, "GET", "304", 0.001)
+            time.sleep(metrics.FLUSH_SECONDS * 2)
+            seen = (metrics.REQUESTS.labels(route, "GET", "304")._value.get(),
+                    metrics.REQUESTS.labels(route, "GET", "200")._value.get())
+            os.write(write, repr(seen).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 100).decode() == "(1.0, 0.0)"
+    os.close(read)
