@@ -107,20 +107,34 @@ def bounds_and_watermark(is_admin, scoped):
         st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1))
 
 
-def _ranges(principal, project, since, upto):
-    """The (scope, after, upto) position ranges the caller may read within (since, upto]: one per access
-    period, or None for an admin (who reads every scope). Read from the caller's own access rows."""
-    if principal.is_admin:
-        return None
-    a = FeedAccess.__table__.c
+def bounds_and_periods(scoped):
+    """A member's feed state in one statement: (head, horizon, epoch, visible watermark) followed by one
+    access period (scope, start, end) per row, the caller's (to one scope, if `scoped`); a caller with
+    none gets one row whose period columns are NULL. A page's ranges and the project check (can_follow)
+    are computed from these rows: one round trip where bounds, periods and the check took three."""
+    st = FeedState.__table__.c
+    # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.
+    period = FeedAccess.__table__.alias("period")
 
     def build():
-        stmt = select(a.scope_id, a.start_pos, a.end_pos).where(a.principal_id == bindparam("uid"))
-        return stmt if project is None else stmt.where(a.scope_id == bindparam("scope"))
+        a = period.c
+        on = a.principal_id == bindparam("uid")
+        if scoped:
+            on = on & (a.scope_id == bindparam("scope"))
+        return (select(st.head, st.horizon, st.epoch, visible_watermark(False, scoped),
+                       a.scope_id, a.start_pos, a.end_pos)
+                .select_from(FeedState.__table__.outerjoin(period, on)).where(st.id == 1))
 
+    return cached(("feed bounds and periods", bool(scoped)), build)
+
+
+def _ranges(periods, since, upto):
+    """The (scope, after, upto) position ranges the caller may read within (since, upto]: one per access
+    period (scope, start, end), or None for an admin (periods None: every scope is theirs)."""
+    if periods is None:
+        return None
     ranges = []
-    for scope, start, end in cached(("feed periods", project is None), build).all(uid=principal.id,
-                                                                                      scope=project):
+    for scope, start, end in periods:
         lo, hi = max(since, start - 1), upto if end is None else min(upto, end)
         if hi > lo:
             ranges.append((scope, lo, hi))
@@ -154,7 +168,7 @@ def _page_statement(admin, scoped, n_ranges, types):
     return select(merged).order_by(merged.c.position).limit(n)
 
 
-def _page(principal, query, since, upto):
+def _page(principal, periods, query, since, upto):
     """Up to limit+1 visible changes after `since`, in position order, as raw rows of PAGE_COLUMNS,
     and the function that puts one through the column types.
 
@@ -165,7 +179,7 @@ def _page(principal, query, since, upto):
     the global range (filtered by project when asked) is theirs. Each shape of
     statement is built and compiled once (see Lookup).
     """
-    ranges = _ranges(principal, query.project, since, upto)
+    ranges = _ranges(periods, since, upto)
     if ranges == []:
         return [], None
     admin, scoped = ranges is None, query.project is not None
@@ -177,22 +191,19 @@ def _page(principal, query, since, upto):
     return lookup.raw(**params)
 
 
-def can_follow(principal, scope, since):
-    """Whether the principal may filter the feed by project `scope` from `since` (else 404).
+def can_follow(principal, periods, scope, since):
+    """Whether the principal may filter the feed by project `scope` from `since` (else 404): a member
+    with an access period to it open at `since` (from `periods`, theirs to that scope), an admin if the
+    project ever had a reader (one statement).
 
     Only project ids qualify: access periods are kept per project, so a private
     watermark's key (`<project>/<user>`) is no project, for admins neither.
     """
+    if not principal.is_admin:
+        return any(end is None or end > since for _scope, _start, end in periods)
     a = FeedAccess.__table__.c
-
-    def build():
-        if principal.is_admin:
-            return select(exists().where(a.scope_id == bindparam("scope")))
-        return select(exists().where(a.principal_id == bindparam("uid"), a.scope_id == bindparam("scope"),
-                                     or_(a.end_pos.is_(None), a.end_pos > bindparam("since"))))
-
-    return bool(cached(("feed follow", principal.is_admin), build).first(
-        uid=principal.id, scope=scope, since=since)[0])
+    return bool(cached("feed follow (admin)", lambda: select(exists().where(a.scope_id == bindparam("scope"))))
+                .first(scope=scope)[0])
 
 
 def quiet_types():
@@ -210,10 +221,17 @@ class Query:
 
 
 def prepare(principal, query):
-    """Decide the page's bounds and ETag without reading any change: (since, upto, etag, head)."""
-    own = None if query.project is None else private_key(query.project, principal.id)
-    state_row = bounds_and_watermark(principal.is_admin, query.project is not None).first(
-        uid=principal.id, scope=query.project, own=own)
+    """Decide the page's bounds and ETag without reading any change: (since, upto, etag, state, periods),
+    periods being the caller's access periods (None for an admin, who reads every scope)."""
+    scoped = query.project is not None
+    if principal.is_admin:
+        own = None if not scoped else private_key(query.project, principal.id)
+        state_row = bounds_and_watermark(True, scoped).first(scope=query.project, own=own)
+        periods = None
+    else:
+        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.project)
+        state_row = rows[0]
+        periods = [row[4:] for row in rows if row[4] is not None]
     state = LogBounds(*state_row[:3])
     upto = state_row[3]
     if query.since is None:
@@ -224,13 +242,13 @@ def prepare(principal, query):
         since = cursors.decode(query.since, state.epoch, state.head)
         if since < state.horizon:
             raise CursorExpired()
-    if query.project is not None and not can_follow(principal, query.project, since):
+    if scoped and not can_follow(principal, periods, query.project, since):
         raise NotFound()
     if query.since == "now":
         upto = state.head
     etag = feed_tag(principal.id, principal.is_admin, query, since, upto, state.horizon)
     check_read(etag)
-    return since, upto, etag, state
+    return since, upto, etag, state, periods
 
 
 def _change(epoch, r):
@@ -277,10 +295,10 @@ _JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=Tru
 def read(principal, query):
     """The feed page and its ETag. The page is JSON text, its changes serialised once (see
     _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
-    since, upto, etag, state = prepare(principal, query)
+    since, upto, etag, state, periods = prepare(principal, query)
     rows, process = [], None
     if query.since != "now" and upto > since:
-        rows, process = _page(principal, query, since, upto)
+        rows, process = _page(principal, periods, query, since, upto)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_position = rows[-1][_POSITION] if has_more else max(since, upto)
