@@ -3,7 +3,7 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, String, bindparam, exists, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
