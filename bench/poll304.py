@@ -75,7 +75,8 @@ def measure(url, worker_class, seconds, access_log, repeat):
             database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
             floors = {"floor: plain WSGI callable": "/floor", f"floor: callable + one {database} query": "/floor-query"}
             for _ in range(repeat):
-                runs["bare Flask"].append(wrk(f"http://127.0.0.1:{port}/bare", None, '"v1"', seconds))
+                # the same request as a poll's: a bearer token and If-None-Match (gunicorn parses both)
+                runs["bare Flask"].append(wrk(f"http://127.0.0.1:{port}/bare", token, '"v1"', seconds))
                 for name, path in floors.items():
                     runs.setdefault(name, []).append(wrk(f"http://127.0.0.1:{port}{path}", "token", '"v1"', seconds))
                 for name, (target, etag) in targets.items():
