@@ -38,7 +38,7 @@ def register_extensions(app):
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
     db.init_app(app)
     with app.app_context():
-        database.configure(db.engine)
+        database.configure(db.engine, app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     api.init_app(app)
     sync.init_app(app, api)
