@@ -23,13 +23,12 @@ def is_write_request():
     return not has_request_context() or request.method not in READ_METHODS
 
 
-def configure(engine, app=None):
+def configure(engine, app):
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     elif engine.dialect.name == "postgresql":
         _configure_postgresql(engine)
-        if app is not None:
-            _end_reads_with_commit(app)
+        _end_reads_with_commit(app)
 
 
 def _configure_postgresql(engine):
@@ -72,7 +71,7 @@ def _end_reads_with_commit(app):
 
     @app.teardown_request
     def commit_read(exc):
-        if exc is not None or not has_request_context() or request.method not in READ_METHODS:
+        if exc is not None or request.method not in READ_METHODS:
             return
         session = db.session()
         if not session.in_transaction():

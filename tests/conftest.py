@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db
@@ -136,3 +137,18 @@ def callers(alice, bob, carol, anonymous, admin):
     carol.make_board("carol's own")
     return dict(zip(("owner", "member", "outsider", "anonymous", "admin"), (alice, bob, carol, anonymous, admin),
                     strict=True))
+
+
+@pytest.fixture
+def statements(app):
+    """Every statement the app's engine runs (the Flask path's; the poll path uses raw connections)."""
+    seen = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", record)

@@ -1,11 +1,7 @@
 """Conditional requests, API.md section 2: 304, 412, 428, and the 304's own cost."""
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from sqlalchemy import event
 from werkzeug.http import http_date
-
-from app.extensions import db
 
 from ..support import problem
 
@@ -92,20 +88,6 @@ def test_require_if_match_can_be_turned_off(app, alice, board):
 
 
 FLASK_PATH = {"environ_overrides": {"pollfeed.poll_path": False}}  # these count the Flask path's own queries
-
-
-@pytest.fixture
-def statements(app):
-    seen = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    with app.app_context():
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_item_304_loads_no_row(alice, board, statements):

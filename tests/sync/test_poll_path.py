@@ -186,32 +186,18 @@ def test_a_revoked_token_or_a_removed_member_is_never_answered_304(app, world, c
     assert carol.get("/projects", headers={"If-None-Match": mine}).status_code == 401
 
 
-def test_a_poll_answered_200_is_authenticated_once_by_the_poll_paths_statement(app, world, callers):
+def test_a_poll_answered_200_is_authenticated_once_by_the_poll_paths_statement(world, callers, statements):
     """A stale-tag poll goes to Flask with the caller the poll path's statement found for its token: Flask
     looks no token up. A caller handed on for another token is not taken."""
-    from sqlalchemy import event
-
-    from app.extensions import db
-
     owner, member = callers["owner"], callers["member"]
     path = f"/tasks/{world['task']['id']}"
-    seen = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        r = owner.get(path, headers={"If-None-Match": '"stale"'})
-        assert r.status_code == 200 and r.json["id"] == world["task"]["id"]
-        assert not [s for s in seen if "FROM tokens" in s], seen
-        seen.clear()
-        r = owner.get(path)  # not conditional: the poll path is not asked, Flask looks the token up
-        assert r.status_code == 200 and [s for s in seen if "FROM tokens" in s]
-        other = ("0" * 64, member.me()["id"], "member", True)  # someone else's caller, as if handed on
-        me = owner.get("/me", headers={"If-None-Match": '"stale"'}, environ_overrides={poll.PRINCIPAL_KEY: other})
-        assert me.json["id"] == owner.me()["id"]  # handed on for another token's hash: not taken
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", record)
+    statements.clear()
+    r = owner.get(path, headers={"If-None-Match": '"stale"'})
+    assert r.status_code == 200 and r.json["id"] == world["task"]["id"]
+    assert not [s for s in statements if "FROM tokens" in s], statements
+    statements.clear()
+    r = owner.get(path)  # not conditional: the poll path is not asked, Flask looks the token up
+    assert r.status_code == 200 and [s for s in statements if "FROM tokens" in s]
+    other = ("0" * 64, member.me()["id"], "member", True)  # someone else's caller, as if handed on
+    me = owner.get("/me", headers={"If-None-Match": '"stale"'}, environ_overrides={poll.PRINCIPAL_KEY: other})
+    assert me.json["id"] == owner.me()["id"]  # handed on for another token's hash: not taken
