@@ -23,14 +23,17 @@ def test_a_read_requests_statements_stay_prepared_from_request_to_request(app, w
         raw = db.engine.raw_connection()  # the pool's one connection, which served every request
         try:
             cur = raw.cursor()
-            cur.execute("SELECT statement FROM pg_prepared_statements")
-            prepared = [row[0] for row in cur.fetchall()]
+            cur.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+            rows = cur.fetchall()
+            prepared = [row[0] for row in rows]
             raw.rollback()
         finally:
             raw.close()
     assert any("FROM tokens" in s for s in prepared), prepared  # every request's token lookup
     assert any("feed_access AS period" in s for s in prepared), prepared  # the feed's state
     assert any("FROM changes" in s for s in prepared), prepared  # the feed's page
+    # each run planned for its own parameters: a generic plan of the page reads the scope's whole history
+    assert all(generic == 0 for _, generic in rows), rows
 
 
 def test_a_read_request_cannot_write(app):
