@@ -22,9 +22,9 @@ def _matches(pattern):
                  (Customer.first_name, Customer.last_name, full_name, Customer.email, Customer.phone)))
 
 
-# The search's tag: the matching customers' ids and versions (on the poll path and in the view).
+# The search's tag: the matching customers' ids, versions and stamps (on the poll path and in the view).
 MATCHING = resources.Digest(
-    lambda project_id, pattern, _user_id: select(Customer.id, Customer.version).where(
+    lambda project_id, pattern, _user_id: select(Customer.id, Customer.version, Customer.stamp).where(
         Customer.project_id == project_id, _matches(pattern)),
     param="q", value=lambda q: like(q.strip() or q))
 

@@ -28,9 +28,10 @@ EVENT_CREATOR = access.self_or_owner("owner_id", "event's creator")
 BOOKER = access.self_or_owner("user_id", "booker")
 
 
-# The booked-events tag: the caller's bookings and their events' versions (poll path and view).
+# The booked-events tag: the caller's bookings and their events' versions and stamps (poll path and view).
 BOOKED = resources.Digest(
-    lambda project_id, _value, user_id: select(Booking.id, Booking.version, Event.id, Event.version)
+    lambda project_id, _value, user_id: select(Booking.id, Booking.version, Booking.stamp,
+                                               Event.id, Event.version, Event.stamp)
     .join(Event, Event.id == Booking.event_id)
     .where(Booking.project_id == project_id, Booking.user_id == user_id))
 

@@ -36,7 +36,7 @@ def _mark(notification, read):
 def _no_counter(project_id):
     """The count of a caller who never had a notification here: 0, at version 0."""
     return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
-            {"ETag": version_tag(0, g.principal.id)})
+            {"ETag": version_tag(0, 0, g.principal.id)})
 
 
 @blp.route("/projects/<project_id>/notifications")
@@ -68,7 +68,7 @@ class Unread(MethodView):
         """
         if counter is None:
             require_project(project_id)
-            conditional.check_read(version_tag(0, g.principal.id))
+            conditional.check_read(version_tag(0, 0, g.principal.id))
             return _no_counter(project_id)
         return resources.ok(counter)
 
@@ -87,7 +87,7 @@ class MarkAllRead(MethodView):
                                           user_id=g.principal.id)
         except NotFound:
             require_project(project_id)
-            conditional.check_write(version_tag(0, g.principal.id))
+            conditional.check_write(version_tag(0, 0, g.principal.id))
             return _no_counter(project_id)
         resources.check_write(counter)
         for n in db.session.scalars(select(Notification).where(

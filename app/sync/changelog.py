@@ -23,10 +23,11 @@ from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, bindp
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
+from .stamps import new as new_stamp
 from .versioned import Grant, Versioned, private_key, utcnow
 
 _PENDING = "pollfeed.pending_changes"
-_BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at"})
+_BOOKKEEPING = frozenset({"id", "version", "stamp", "created_at", "updated_at"})
 
 
 class Change(db.Model):
@@ -44,6 +45,8 @@ class Change(db.Model):
     actor_id: Mapped[str | None] = mapped_column(String(26))
     # Set for private rows: only this principal sees the change.
     audience: Mapped[str | None] = mapped_column(String(26))
+    # The stamp its transaction drew (sync.stamps): a cursor at this position carries it.
+    stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
     __table_args__ = (
         Index("ix_changes_scope_position", "scope_id", "position"),
@@ -52,7 +55,8 @@ class Change(db.Model):
 
 
 class FeedState(db.Model):
-    """A single row: the head position, the compaction horizon, and this database's cursor epoch."""
+    """A single row: the head position, the compaction horizon, this database's cursor epoch, and the
+    stamps of the head's and the horizon's transactions (the change at the horizon is compacted away)."""
 
     __tablename__ = "feed_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,14 +64,18 @@ class FeedState(db.Model):
     # Positions <= horizon have been compacted away; cursors below it are expired.
     horizon: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     epoch: Mapped[str] = mapped_column(String(16), nullable=False)
+    stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    horizon_stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class Watermark(db.Model):
-    """Per scope key (a scope, or a principal's private part of one), the position of its newest change."""
+    """Per scope key (a scope, or a principal's private part of one), the position of its newest change
+    and that change's stamp."""
 
     __tablename__ = "feed_watermarks"
     scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class FeedAccess(db.Model):
@@ -125,11 +133,11 @@ class Record:
             return None
         return self.scope_id if self.audience is None else private_key(self.scope_id, self.audience)
 
-    def row(self, position, at, actor_id):
+    def row(self, position, at, actor_id, stamp):
         """The `changes` row."""
         return {"position": position, "type": self.type, "resource_id": self.resource_id,
                 "scope_id": self.scope_id, "op": self.op, "version": self.version, "fields": list(self.fields),
-                "audience": self.audience, "at": at, "actor_id": actor_id}
+                "audience": self.audience, "at": at, "actor_id": actor_id, "stamp": stamp}
 
 
 #: functions(session, records) run before positions are taken; see the module's docstring.
@@ -171,12 +179,14 @@ def _statements(conn):
     if found is None:
         state, marks = FeedState.__table__, Watermark.__table__
         found = _STATEMENTS[name] = {
-            "positions": update(state).where(state.c.id == 1).values(head=state.c.head + bindparam("count"))
+            "positions": update(state).where(state.c.id == 1)
+                                      .values(head=state.c.head + bindparam("count"), stamp=bindparam("stamp"))
                                       .returning(state.c.head),
             "changes": insert(Change.__table__),
             # Under the head row's lock (step 2) no other writer moves watermarks, so an UPDATE, then an
             # INSERT for a scope key seen for the first time, cannot race: no upsert needed.
-            "move": update(marks).where(marks.c.scope_key == bindparam("key")).values(position=bindparam("pos")),
+            "move": update(marks).where(marks.c.scope_key == bindparam("key"))
+                                 .values(position=bindparam("pos"), stamp=bindparam("st")),
             "first": insert(marks),
         }
     return found
@@ -193,26 +203,27 @@ def run_derivers(session):
         session.flush()
 
 
-def take_positions(conn, count):
-    """Step 2: the first of `count` new positions, under the head row's lock (held until COMMIT)."""
-    head = conn.execute(_statements(conn)["positions"], {"count": count}).scalar_one()
+def take_positions(conn, count, stamp):
+    """Step 2: the first of `count` new positions, under the head row's lock (held until COMMIT); the
+    head's stamp becomes this transaction's."""
+    head = conn.execute(_statements(conn)["positions"], {"count": count, "stamp": stamp}).scalar_one()
     return head - count + 1
 
 
-def write_changes(conn, numbered, actor_id):
+def write_changes(conn, numbered, actor_id, stamp):
     """Step 3: one `changes` row per (position, record)."""
     at = utcnow()
-    rows = [rec.row(position, at, actor_id) for position, rec in numbered]
+    rows = [rec.row(position, at, actor_id, stamp) for position, rec in numbered]
     conn.execute(_statements(conn)["changes"], rows if len(rows) > 1 else rows[0])
 
 
-def move_watermarks(conn, numbered):
-    """Step 4: each touched scope's watermark to its newest position."""
+def move_watermarks(conn, numbered, stamp):
+    """Step 4: each touched scope's watermark to its newest position (and this transaction's stamp)."""
     scopes = {rec.scope_key: position for position, rec in numbered if rec.scope_key is not None}
     statements = _statements(conn)
     for key, position in scopes.items():
-        if not conn.execute(statements["move"], {"key": key, "pos": position}).rowcount:
-            conn.execute(statements["first"], {"scope_key": key, "position": position})
+        if not conn.execute(statements["move"], {"key": key, "pos": position, "st": stamp}).rowcount:
+            conn.execute(statements["first"], {"scope_key": key, "position": position, "stamp": stamp})
 
 
 def update_access(conn, numbered, first):
@@ -237,29 +248,29 @@ def update_access(conn, numbered, first):
 #: previous holder of the lock committed; ON CONFLICT sees it anyway (READ COMMITTED, as writes run).
 _POSTGRESQL_LOG = """
 WITH head AS (
-    UPDATE feed_state SET head = head + %(count)s WHERE id = 1 RETURNING head
+    UPDATE feed_state SET head = head + %(count)s, stamp = %(stamp)s WHERE id = 1 RETURNING head
 ), numbered AS (
     SELECT head.head - %(count)s + r.n AS position, r.*
     FROM head, unnest(%(types)s::varchar[], %(ids)s::varchar[], %(scopes)s::varchar[], %(ops)s::varchar[],
                       %(versions)s::int[], %(fields)s::text[], %(audiences)s::varchar[], %(keys)s::varchar[])
                WITH ORDINALITY AS r(type, resource_id, scope_id, op, version, fields, audience, scope_key, n)
 ), logged AS (
-    INSERT INTO changes (position, type, resource_id, scope_id, op, version, fields, at, actor_id, audience)
-    SELECT position, type, resource_id, scope_id, op, version, fields::json, %(at)s, %(actor)s, audience
+    INSERT INTO changes (position, type, resource_id, scope_id, op, version, fields, at, actor_id, audience, stamp)
+    SELECT position, type, resource_id, scope_id, op, version, fields::json, %(at)s, %(actor)s, audience, %(stamp)s
     FROM numbered
 ), marks AS (
-    INSERT INTO feed_watermarks (scope_key, position)
-    SELECT scope_key, max(position) FROM numbered WHERE scope_key IS NOT NULL GROUP BY scope_key
-    ON CONFLICT (scope_key) DO UPDATE SET position = excluded.position
+    INSERT INTO feed_watermarks (scope_key, position, stamp)
+    SELECT scope_key, max(position), %(stamp)s FROM numbered WHERE scope_key IS NOT NULL GROUP BY scope_key
+    ON CONFLICT (scope_key) DO UPDATE SET position = excluded.position, stamp = excluded.stamp
 )
 SELECT head - %(count)s + 1 FROM head
 """
 
 
-def _write_log_postgresql(conn, records, actor_id):
+def _write_log_postgresql(conn, records, actor_id, stamp):
     """Steps 2 to 4 as one statement (see _POSTGRESQL_LOG); returns the first position."""
     return conn.exec_driver_sql(_POSTGRESQL_LOG, {
-        "count": len(records), "at": utcnow(), "actor": actor_id,
+        "count": len(records), "at": utcnow(), "actor": actor_id, "stamp": stamp,
         "types": [r.type for r in records], "ids": [r.resource_id for r in records],
         "scopes": [r.scope_id for r in records], "ops": [r.op for r in records],
         "versions": [r.version for r in records], "fields": [json.dumps(list(r.fields)) for r in records],
@@ -269,15 +280,17 @@ def _write_log_postgresql(conn, records, actor_id):
 
 def write_log(conn, records, actor_id):
     """Steps 2 to 5: the transaction's records become positioned changes (2 to 4 in one round trip on
-    PostgreSQL, where each statement is one)."""
+    PostgreSQL, where each statement is one). The transaction draws one stamp (sync.stamps) for its
+    block of positions: its changes, the watermarks it moves and the head carry it."""
+    stamp = new_stamp()
     if conn.dialect.name == "postgresql":
-        first = _write_log_postgresql(conn, records, actor_id)
+        first = _write_log_postgresql(conn, records, actor_id, stamp)
         numbered = list(enumerate(records, first))
     else:
-        first = take_positions(conn, len(records))
+        first = take_positions(conn, len(records), stamp)
         numbered = list(enumerate(records, first))
-        write_changes(conn, numbered, actor_id)
-        move_watermarks(conn, numbered)
+        write_changes(conn, numbered, actor_id, stamp)
+        move_watermarks(conn, numbered, stamp)
     update_access(conn, numbered, first)
 
 

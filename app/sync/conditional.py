@@ -40,6 +40,18 @@ def _seconds(dt):
     return dt.replace(microsecond=0, tzinfo=timezone.utc)
 
 
+def _same_date(last_modified, date):
+    """Whether a client's date names the current version: it must be the Last-Modified we sent, exactly.
+
+    Not "not older than", as RFC 9110 allows: a restore from a backup takes `updated_at` back, so a date
+    issued before the restore is later than the restored row's, and would pass for it (a 304 on
+    If-Modified-Since for another body, a write on If-Unmodified-Since over data the client never saw).
+    A date this server never issued therefore matches nothing (docs/API.md). Two versions written within
+    one second still share a date: dates are weak validators, ETags are the strong ones.
+    """
+    return last_modified is not None and date is not None and _seconds(last_modified) == date
+
+
 def validators(etag, last_modified=None):
     """The ETag (and Last-Modified) headers of a 200."""
     headers = {"ETag": etag}
@@ -62,8 +74,7 @@ def check_read(etag, last_modified=None):
         if tags.star_tag or tags.contains_weak(unquote_etag(etag)[0]):
             raise NotModified(etag, last_modified)
         return
-    since = request.if_modified_since
-    if since is not None and last_modified is not None and _seconds(last_modified) <= since:
+    if _same_date(last_modified, request.if_modified_since):
         raise NotModified(etag, last_modified)
 
 
@@ -85,7 +96,7 @@ def _check_unchanged(etag, last_modified):
         since = request.if_unmodified_since
         if since is None:
             raise BadRequest("If-Unmodified-Since is not an HTTP date.")
-        if last_modified is not None and _seconds(last_modified) > since:
+        if last_modified is not None and not _same_date(last_modified, since):
             raise PreconditionFailed(etag)
 
 

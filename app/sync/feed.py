@@ -14,40 +14,62 @@ from .conditional import check_read
 from .etags import feed_tag
 from .fields import rfc3339
 from .lookup import cached
-from .problems import NotFound, Problem
+from .problems import NotFound
 from .versioned import MODELS, REPRESENTATIONS, private_key
-
-
-class CursorExpired(Problem):
-    code = 410
-    problem_type = "cursor-expired"
-
-    def __init__(self):
-        super().__init__(
-            "This cursor is older than the oldest retained change. Re-list the resource "
-            "and follow the list's `cursor` from there."
-        )
-
 
 #: What a page shows of a change (API.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
-PAGE_COLUMNS = ("position", "type", "resource_id", "scope_id", "op", "version", "fields", "at")
+PAGE_COLUMNS = ("position", "type", "resource_id", "scope_id", "op", "version", "fields", "at", "stamp")
 ChangeRow = namedtuple("ChangeRow", PAGE_COLUMNS)
 
 
 @dataclass(frozen=True)
 class LogBounds:
-    """The log's extent as one statement read it: its newest position, its compaction horizon, its epoch."""
+    """The log's extent as one statement read it: its newest position, its compaction horizon, its epoch,
+    and the stamps of the head's and the horizon's transactions."""
 
     head: int
     horizon: int
     epoch: str
+    stamp: int
+    horizon_stamp: int
+
+
+#: The columns every feed-state statement starts with, in this order (FeedStateRow names them): the
+#: log's bounds, the caller's visible watermark and its stamp, and the stamp of the change at the
+#: position bound as `at` (a cursor's), each read in the one statement.
+STATE_COLUMNS = ("head", "horizon", "epoch", "stamp", "horizon_stamp", "upto", "upto_stamp", "at_stamp")
+FeedStateRow = namedtuple("FeedStateRow", STATE_COLUMNS)
 
 
 def scope_position(scope_key):
     """A scope key's watermark: the position of its newest change (0 if none)."""
     w = Watermark.__table__.c
     return func.coalesce(select(w.position).where(w.scope_key == scope_key).scalar_subquery(), 0)
+
+
+def scope_stamp(scope_key):
+    """The stamp of a scope key's watermark (None if it has none)."""
+    w = Watermark.__table__.c
+    return select(w.stamp).where(w.scope_key == scope_key).scalar_subquery()
+
+
+def stamp_at(position):
+    """The stamp of the change at `position` (a SQL expression), None if there is none (compacted, or 0)."""
+    c = Change.__table__.c
+    return select(c.stamp).where(c.position == position).scalar_subquery()
+
+
+def state_columns(visible, at):
+    """STATE_COLUMNS as SQL, for the caller's `visible` watermark and the cursor position `at`."""
+    st = FeedState.__table__.c
+    return [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible), stamp_at(at)]
+
+
+def mark(position, stamp, horizon, horizon_stamp):
+    """(position, stamp) of what a list is consistent with: its watermark, or the horizon if that is
+    newer (a scope whose newest change was compacted away)."""
+    return (position, stamp) if position > horizon else (horizon, horizon_stamp)
 
 
 def _two_way(name, sqlite_name):
@@ -79,8 +101,10 @@ def member_watermark(user_id, scope=None):
     """
     a = FeedAccess.__table__.c
     newest = greatest(scope_position(a.scope_id), scope_position(private_key(a.scope_id, a.principal_id)))
+    # correlate_except: `user_id` may be a column of a statement more than one level out (the poll path's
+    # principal, seen from within feed.stamp_at), which auto-correlation would not reach.
     stmt = select(func.coalesce(func.max(least(newest, func.coalesce(a.end_pos, literal(_OPEN_END)))), 0)).where(
-        a.principal_id == user_id)
+        a.principal_id == user_id).correlate_except(FeedAccess.__table__)
     if scope is not None:
         stmt = stmt.where(a.scope_id == scope)
     return stmt.scalar_subquery()
@@ -100,18 +124,21 @@ def visible_watermark(is_admin, scoped):
     return member_watermark(bindparam("uid"), bindparam("scope") if scoped else None)
 
 
+_AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no cursor)
+
+
 def bounds_and_watermark(is_admin, scoped):
-    """Lookup of (head, horizon, epoch, the caller's visible watermark): one statement, one round trip."""
+    """Lookup of STATE_COLUMNS for the caller (bind `uid`): one statement, one round trip."""
     st = FeedState.__table__.c
     return cached(("feed bounds", bool(is_admin), bool(scoped)), lambda: select(
-        st.head, st.horizon, st.epoch, visible_watermark(is_admin, scoped)).where(st.id == 1))
+        *state_columns(visible_watermark(is_admin, scoped), _AT)).where(st.id == 1))
 
 
 def bounds_and_periods(scoped):
-    """A member's feed state in one statement: (head, horizon, epoch, visible watermark) followed by one
-    access period (scope, start, end) per row, the caller's (to one scope, if `scoped`); a caller with
-    none gets one row whose period columns are NULL. A page's ranges and the project check (can_follow)
-    are computed from these rows: one round trip where bounds, periods and the check took three."""
+    """A member's feed state in one statement: STATE_COLUMNS followed by one access period (scope, start,
+    end) per row, the caller's (to one scope, if `scoped`); a caller with none gets one row whose period
+    columns are NULL. A page's ranges and the project check (can_follow) are computed from these rows:
+    one round trip where bounds, periods and the check took three."""
     st = FeedState.__table__.c
     # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.
     period = FeedAccess.__table__.alias("period")
@@ -121,8 +148,7 @@ def bounds_and_periods(scoped):
         on = a.principal_id == bindparam("uid")
         if scoped:
             on = on & (a.scope_id == bindparam("scope"))
-        return (select(st.head, st.horizon, st.epoch, visible_watermark(False, scoped),
-                       a.scope_id, a.start_pos, a.end_pos)
+        return (select(*state_columns(visible_watermark(False, scoped), _AT), a.scope_id, a.start_pos, a.end_pos)
                 .select_from(FeedState.__table__.outerjoin(period, on)).where(st.id == 1))
 
     return cached(("feed bounds and periods", bool(scoped)), build)
@@ -220,41 +246,73 @@ class Query:
     include_resource: bool = False
 
 
+@dataclass(frozen=True)
+class Span:
+    """What a page spans: the changes after `since` up to `upto`, each a position with its stamp
+    (`upto_stamp` is None when `upto` names no retained change, which leaves the page empty)."""
+
+    since: int
+    since_stamp: int
+    upto: int
+    upto_stamp: int | None
+
+    def next(self):
+        """(position, stamp) of the page's `next` when it holds every change up to `upto`."""
+        return (self.upto, self.upto_stamp) if self.upto > self.since else (self.since, self.since_stamp)
+
+
+def at_position(since_text):
+    """(the parsed cursor or None, the position to bind as `at`): BadCursor (400) if malformed."""
+    if since_text is None or since_text == "now":
+        return None, -1
+    parsed = cursors.parse(since_text)
+    return parsed, parsed.position
+
+
+def span(since_text, parsed, row):
+    """(LogBounds, Span) from a FeedStateRow, for the query's `since` (parsed by at_position). Raises
+    CursorUnknown or CursorExpired (410) for a cursor this database cannot continue. The one rule for
+    both paths: the Flask view (prepare) and the poll path (sync.poll) call it with the same row."""
+    state = LogBounds(row.head, row.horizon, row.epoch, row.stamp, row.horizon_stamp)
+    if since_text is None:
+        return state, Span(state.horizon, state.horizon_stamp, row.upto, row.upto_stamp)
+    if since_text == "now":
+        return state, Span(state.head, state.stamp, state.head, state.stamp)
+    return state, Span(cursors.follow(parsed, state, row.at_stamp), parsed.stamp, row.upto, row.upto_stamp)
+
+
+def page_tag(principal_id, is_admin, query, state, span):
+    """The page's ETag (etags.feed_tag), from what both paths know before reading any change."""
+    return feed_tag(principal_id, is_admin, query, cursors.encode(state.epoch, span.since, span.since_stamp),
+                    span.upto, span.upto_stamp, state.horizon)
+
+
 def prepare(principal, query):
-    """Decide the page's bounds and ETag without reading any change: (since, upto, etag, state, periods),
+    """Decide the page's bounds and ETag without reading any change: (span, etag, state, periods),
     periods being the caller's access periods (None for an admin, who reads every scope)."""
     scoped = query.project is not None
+    parsed, at = at_position(query.since)
     if principal.is_admin:
         own = None if not scoped else private_key(query.project, principal.id)
-        state_row = bounds_and_watermark(True, scoped).first(scope=query.project, own=own)
+        state_row = bounds_and_watermark(True, scoped).first(scope=query.project, own=own, at=at)
         periods = None
     else:
-        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.project)
+        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.project, at=at)
         state_row = rows[0]
-        periods = [row[4:] for row in rows if row[4] is not None]
-    state = LogBounds(*state_row[:3])
-    upto = state_row[3]
-    if query.since is None:
-        since = state.horizon
-    elif query.since == "now":
-        since = state.head
-    else:
-        since = cursors.decode(query.since, state.epoch, state.head)
-        if since < state.horizon:
-            raise CursorExpired()
-    if scoped and not can_follow(principal, periods, query.project, since):
+        width = len(STATE_COLUMNS)
+        periods = [row[width:] for row in rows if row[width] is not None]
+    state, page_span = span(query.since, parsed, FeedStateRow(*state_row[:len(STATE_COLUMNS)]))
+    if scoped and not can_follow(principal, periods, query.project, page_span.since):
         raise NotFound()
-    if query.since == "now":
-        upto = state.head
-    etag = feed_tag(principal.id, principal.is_admin, query, since, upto, state.horizon)
+    etag = page_tag(principal.id, principal.is_admin, query, state, page_span)
     check_read(etag)
-    return since, upto, etag, state, periods
+    return page_span, etag, state, periods
 
 
 def _change(epoch, r):
     """One change as the page shows it (API.md), from a processed ChangeRow."""
     return {
-        "cursor": cursors.encode(epoch, r.position),
+        "cursor": cursors.encode(epoch, r.position, r.stamp),
         "type": r.type,
         "id": r.resource_id,
         "project_id": r.scope_id,  # the wire name (API.md) of the engine's scope
@@ -274,6 +332,7 @@ _SERIALISED = {}
 _SERIALISED_MAX = 65536
 _POSITION = ChangeRow._fields.index("position")
 _FIELDS = ChangeRow._fields.index("fields")
+_STAMP = ChangeRow._fields.index("stamp")
 
 
 def _serialised(epoch, raw, process):
@@ -295,14 +354,14 @@ _JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=Tru
 def read(principal, query):
     """The feed page and its ETag. The page is JSON text, its changes serialised once (see
     _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
-    since, upto, etag, state, periods = prepare(principal, query)
+    page_span, etag, state, periods = prepare(principal, query)
     rows, process = [], None
-    if query.since != "now" and upto > since:
-        rows, process = _page(principal, periods, query, since, upto)
+    if query.since != "now" and page_span.upto > page_span.since:
+        rows, process = _page(principal, periods, query, page_span.since, page_span.upto)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
-    next_position = rows[-1][_POSITION] if has_more else max(since, upto)
-    next_cursor = cursors.encode(state.epoch, next_position)
+    next_cursor = cursors.encode(state.epoch, *((rows[-1][_POSITION], rows[-1][_STAMP]) if has_more
+                                                 else page_span.next()))
     if query.include_resource:
         changes = [_change(state.epoch, ChangeRow(*process(raw))) for raw in rows]
         if changes:

@@ -23,7 +23,9 @@ def compact(retention, batch=5000, progress=None):
     if upto is None:
         db.session.commit()
         return 0
-    db.session.execute(update(FeedState.__table__).where(s.id == 1, s.horizon < upto).values(horizon=upto))
+    # The horizon's stamp with it: a cursor at the horizon is checked against it once the change is gone.
+    db.session.execute(update(FeedState.__table__).where(s.id == 1, s.horizon < upto).values(
+        horizon=upto, horizon_stamp=select(c.stamp).where(c.position == upto).scalar_subquery()))
     db.session.commit()
     upto = db.session.scalar(select(s.horizon).where(s.id == 1))
     total = db.session.scalar(select(func.count()).where(c.position <= upto))
@@ -43,7 +45,8 @@ def compact(retention, batch=5000, progress=None):
 
 def rotate_epoch():
     """A new cursor epoch: every cursor issued before answers 410 `cursor-unknown`, and its client
-    re-lists. Run after restoring a backup (see cursor.py for why). Returns (old, new)."""
+    re-lists. Not needed after a restore (stamps refuse exactly the cursors the restore broke: see
+    cursor.py); kept for an operator who wants every client to re-list. Returns (old, new)."""
     s = FeedState.__table__.c
     old = db.session.scalar(select(s.epoch).where(s.id == 1))
     new = old
@@ -101,6 +104,17 @@ def verify():
     for row in db.session.execute(select(steps).where(steps.c.prev.is_not(None), steps.c.version != steps.c.prev + 1)):
         problems.append(f"{row.type} {row.resource_id}: version {row.prev} is followed by {row.version} "
                         f"at position {row.position}")
+
+    head_stamp = db.session.scalar(select(s.stamp).where(s.id == 1))
+    found = db.session.scalar(select(c.stamp).where(c.position == head))
+    if found is not None and found != head_stamp:
+        problems.append(f"the head's stamp {head_stamp} is not its change's {found}")
+    for key, stamp, found in db.session.execute(
+        select(Watermark.scope_key, Watermark.stamp, c.stamp)
+        .join(Change.__table__, c.position == Watermark.position)
+    ):
+        if stamp != found:
+            problems.append(f"scope {key}: watermark stamp {stamp} but its change's is {found}")
 
     marks = dict(db.session.execute(select(Watermark.scope_key, Watermark.position)).all())
     for scope_id, audience, top in db.session.execute(

@@ -42,15 +42,27 @@ from urllib.parse import parse_qsl
 
 from flask import g
 from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import Boolean, String, bindparam, case, exists, func, literal, null, or_, select
+from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.http import parse_etags
 
 from . import cursor as cursors
 from . import walindex
 from .changelog import FeedAccess, FeedState, Watermark
-from .etags import digest_tag, feed_tag, list_tag, version_tag
-from .feed import Query, member_watermark, scope_position
+from .etags import digest_tag, list_tag, version_tag
+from .feed import (
+    STATE_COLUMNS,
+    FeedStateRow,
+    Query,
+    at_position,
+    mark,
+    member_watermark,
+    page_tag,
+    scope_position,
+    scope_stamp,
+    span,
+    stamp_at,
+)
 from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
@@ -239,7 +251,7 @@ def _build_item(spec):
                 for attr, var in spec.keys]
     scope = getattr(model, model.__scope_attr__)
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
-    return _principal_select(model.version, audience).select_from(model.__table__).where(
+    return _principal_select(model.version, model.stamp, audience).select_from(model.__table__).where(
         *criteria, _AUTH["readable"](scope, p.user_id, p.is_admin))
 
 
@@ -248,9 +260,9 @@ def _build_scoped(spec):
     st = FeedState.__table__.c
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
-    watermark = scope_position(key)
     scope = bindparam("u_scope", type_=String)
-    return (_principal_select(watermark, st.horizon).join(FeedState.__table__, st.id == 1)
+    return (_principal_select(scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
+            .join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
                    _AUTH["readable"](scope, p.user_id, p.is_admin)))
 
@@ -261,8 +273,9 @@ def _build_digest(spec):
     scope = bindparam("u_scope", type_=String)
     parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
                                   p.user_id)
-    watermark = scope_position(bindparam("u_scope_w", type_=String))
-    return _principal_select(parts, watermark).where(_scope_exists(bindparam("u_scope_exists", type_=String)),
+    key = bindparam("u_scope_w", type_=String)
+    return _principal_select(parts, scope_position(key), scope_stamp(key)).where(
+        _scope_exists(bindparam("u_scope_exists", type_=String)),
                                                      _AUTH["readable"](scope, p.user_id, p.is_admin))
 
 
@@ -282,7 +295,10 @@ def _visible_sql(user_id, is_admin, scoped):
 def _build_feed(scoped):
     p = _AUTH["principal"]
     st, a = FeedState.__table__.c, FeedAccess.__table__.c
-    columns = [st.head, st.horizon, st.epoch, _visible_sql(p.user_id, p.is_admin, scoped)]
+    visible = _visible_sql(p.user_id, p.is_admin, scoped)
+    columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible),
+               stamp_at(bindparam("f_at", type_=BigInteger))]
+    assert len(columns) == len(STATE_COLUMNS)  # feed.STATE_COLUMNS, in its order: read as a FeedStateRow
     if scoped:
         # The newest end of the caller's access periods to the project (NULL: still a member; an
         # admin: the project ever had a reader): feed.can_follow decides from it and `since`.
@@ -299,7 +315,8 @@ def _build_feed(scoped):
 def _build_caller():
     p = _AUTH["principal"]
     st = FeedState.__table__.c
-    return _principal_select(st.horizon, _visible_sql(p.user_id, p.is_admin, False)).join(
+    visible = _visible_sql(p.user_id, p.is_admin, False)
+    return _principal_select(visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
         FeedState.__table__, st.id == 1)
 
 
@@ -546,7 +563,7 @@ class PollPath:
             row = self._run(route, "item", lambda: _build_item(spec), {"pf_hash": hashed, **params})
             if self._principal(row, hashed) is None:
                 return None
-            return version_tag(row[3], row[4] if spec.model.__audience_attr__ else None)
+            return version_tag(row[3], row[4], row[5] if spec.model.__audience_attr__ else None)
         if isinstance(spec, ScopedList) and spec.digest is not None and (
                 spec.digest.param is None or args.get(spec.digest.param)):
             scope = values[spec.scope_arg]
@@ -561,7 +578,7 @@ class PollPath:
                                 {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
                 if self._principal(row, hashed) is None:
                     return None
-                if row[3] == memo[0]:
+                if (row[3], row[4]) == memo[0]:
                     return memo[1]
             row = self._run(route, "digest", lambda: _build_digest(spec),
                             {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
@@ -571,7 +588,7 @@ class PollPath:
             tag = digest_tag(row[3])
             if len(self.digests) >= 8192:
                 self.digests.clear()
-            self.digests[memo_key] = (row[4], tag)
+            self.digests[memo_key] = ((row[4], row[5]), tag)
             return tag
         if isinstance(spec, ScopedList):
             scope = values[spec.scope_arg]
@@ -580,13 +597,13 @@ class PollPath:
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            return list_tag(max(row[3], row[4]), principal[0] if spec.audience else None)
+            return list_tag(*mark(*row[3:7]), principal[0] if spec.audience else None)
         if isinstance(spec, CallerList):
             row = self._run(route, "caller", _build_caller, {"pf_hash": hashed})
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            return list_tag(max(row[4], row[3]), principal[0])
+            return list_tag(*mark(*row[3:7]), principal[0])
         if isinstance(spec, Feed):
             return self._feed_tag(route, args, hashed)
         return None
@@ -603,32 +620,28 @@ class PollPath:
                 "types" in args and not set(types) <= set(MODELS)):
             return None
         scoped = project is not None
-        params = {"pf_hash": hashed}
+        try:
+            parsed, at = at_position(since_text)
+        except cursors.BadCursor:
+            return None  # 400: Flask's
+        params = {"pf_hash": hashed, "f_at": at}
         if scoped:
             params.update(f_scope=project, f_scope2=project, f_scope3=project, f_scope4=project)
         row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
         principal = self._principal(row, hashed)
         if principal is None:
             return None
-        head, horizon, epoch, upto, periods = row[3:8]
-        if since_text is None:
-            since = horizon
-        elif since_text == "now":
-            since = head
-        else:
-            try:
-                since = cursors.decode(since_text, epoch, head)
-            except (cursors.BadCursor, cursors.CursorUnknown):
-                return None  # 400 or 410: Flask's
-            if since < horizon:
-                return None  # 410: Flask's
-        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= since)):
+        width = len(STATE_COLUMNS)
+        try:
+            state, page_span = span(since_text, parsed, FeedStateRow(*row[3:3 + width]))
+        except (cursors.CursorUnknown, cursors.CursorExpired):
+            return None  # 410: Flask's
+        periods = row[3 + width]
+        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= page_span.since)):
             return None  # 404: Flask's
-        if since_text == "now":
-            upto = head
         query = Query(since=since_text, limit=limit, project=project, types=types,
                       include_resource=include == "resource")
-        return feed_tag(principal[0], principal[1], query, since, upto, horizon)
+        return page_tag(principal[0], principal[1], query, state, page_span)
 
 
 def install(app):

@@ -13,7 +13,7 @@ from . import conditional, idempotency
 from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
-from .feed import bounds_and_watermark, scope_position
+from .feed import FeedStateRow, bounds_and_watermark, mark, scope_position, scope_stamp
 from .lookup import cached
 from .problems import NotFound
 from .versioned import private_key
@@ -31,12 +31,13 @@ def read_item(model, rule, **keys):
     read check, so an unreadable row is 404 before any precondition is looked at.
     """
     private = model.__audience_attr__
-    columns = (model.id, model.version, model.updated_at, *((getattr(model, private),) if private else ()))
+    columns = (model.id, model.version, model.stamp, model.updated_at,
+               *((getattr(model, private),) if private else ()))
     row = cached(("item", model, tuple(keys), rule), lambda: select(*columns)
                   .where(*_where(model, rule, keys))).first(**keys)
     if row is None:
         raise NotFound()
-    conditional.check_read(version_tag(row[1], row[3] if private else None), row[2])
+    conditional.check_read(version_tag(row[1], row[2], row[4] if private else None), row[3])
     return db.session.get(model, row[0])
 
 
@@ -108,8 +109,9 @@ def commit(obj=None):
         db.session.rollback()
         current = None
         if obj is not None:
-            version = db.session.scalar(select(type(obj).version).where(type(obj).id == obj.id))
-            current = None if version is None else version_tag(version, obj.audience_id)
+            model = type(obj)
+            found = db.session.execute(select(model.version, model.stamp).where(model.id == obj.id)).first()
+            current = None if found is None else version_tag(found[0], found[1], obj.audience_id)
         raise conditional.PreconditionFailed(current) from None
 
 
@@ -131,13 +133,15 @@ def created(obj, location):
 
 
 def _scope_state(rule, scope, key):
-    """(watermark of `key`, horizon, epoch) if the caller may read `scope`, else 404."""
+    """((position, stamp) that a list of `key` is consistent with, epoch) if the caller may read `scope`,
+    else 404."""
     st = FeedState.__table__.c
-    row = cached(("list", rule), lambda: select(scope_position(bindparam("key")), st.horizon, st.epoch)
+    row = cached(("list", rule), lambda: select(
+        scope_position(bindparam("key")), scope_stamp(bindparam("key")), st.horizon, st.horizon_stamp, st.epoch)
                   .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=key)
     if row is None:
         raise NotFound()
-    return row
+    return mark(*row[:4]), row[4]
 
 
 def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
@@ -149,8 +153,8 @@ def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     list holds rows private to that principal, and the private watermark tags it.
     """
     key = scope if audience is None else private_key(scope, audience)
-    watermark, horizon, epoch = _scope_state(rule, scope, key)
-    return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=audience)
+    at, epoch = _scope_state(rule, scope, key)
+    return page(at, epoch, stmt, model, limit, after, audience=audience)
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ class Digest:
     For searches and personal views: the tag moves only when a row in the
     result changes, enters or leaves it, not on every change in the scope.
     `rows(scope, value, user_id)` selects the columns that make up one row's
-    part (ids and versions), for SQL expressions standing for the scope, the
+    part (ids, versions and stamps), for SQL expressions standing for the scope, the
     query parameter's bound value and the caller. `param` names the query
     parameter that makes a list digest-tagged (None: always), and `value`
     turns its text into the bound value (a LIKE pattern, say).
@@ -175,7 +179,7 @@ class Digest:
     value: Callable = str
 
     def aggregate(self, scope, value, user_id):
-        """A scalar subquery: every row's part ("id|version..."), joined by ";" in no particular order."""
+        """A scalar subquery: every row's part ("id|version|stamp..."), joined by ";" in no particular order."""
         rows = self.rows(scope, value, user_id)  # aggregated in place, not as a derived table, so that
         # `user_id` may be a column of the enclosing statement (the poll path's principal)
         part = functools.reduce(lambda a, b: a.concat("|").concat(b),
@@ -186,24 +190,26 @@ class Digest:
 def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
     """A list tagged by `digest` (see Digest) for the query parameter's text `raw`; `build()` makes the
     page's statement, only for a 200. The tag is weak: the body's cursor may move while the rows stay."""
-    watermark, horizon, epoch = _scope_state(rule, scope, scope)
+    at, epoch = _scope_state(rule, scope, scope)
     found = cached(("digest", digest), lambda: select(
         digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
                          bindparam("uid", type_=String))))
     etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id)[0])
     conditional.check_read(etag)
-    body, status, headers = page(max(watermark, horizon), epoch, build(), model, limit, after, check=False)
+    body, status, headers = page(at, epoch, build(), model, limit, after, check=False)
     return body, status, {"ETag": etag}
 
 
 def caller_page(principal, stmt, model, limit, after):
     """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
-    head, horizon, epoch, watermark = bounds_and_watermark(principal.is_admin, False).first(uid=principal.id)
-    return page(max(watermark, horizon), epoch, stmt, model, limit, after, audience=principal.id)
+    row = FeedStateRow(*bounds_and_watermark(principal.is_admin, False).first(uid=principal.id))
+    at = mark(row.upto, row.upto_stamp, row.horizon, row.horizon_stamp)
+    return page(at, row.epoch, stmt, model, limit, after, audience=principal.id)
 
 
-def page(position, epoch, stmt, model, limit, after, check=True, audience=None):
-    etag = list_tag(position, audience)
+def page(at, epoch, stmt, model, limit, after, check=True, audience=None):
+    """One page of a list consistent with the log at `at` (position, stamp): its tag and its cursor."""
+    etag = list_tag(*at, audience)
     if check:
         conditional.check_read(etag)
     if after:
@@ -215,4 +221,4 @@ def page(position, epoch, stmt, model, limit, after, check=True, audience=None):
         args = request.args.to_dict()
         args["after"] = items[-1].id
         next_url = f"{request.path}?{urlencode(args)}"
-    return {"items": items, "cursor": cursors.encode(epoch, position), "next": next_url}, 200, {"ETag": etag}
+    return {"items": items, "cursor": cursors.encode(epoch, *at), "next": next_url}, 200, {"ETag": etag}

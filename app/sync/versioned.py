@@ -1,12 +1,13 @@
-"""Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, timestamps."""
+"""Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, a stamp, timestamps."""
 from datetime import datetime, timezone
 from typing import ClassVar
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import BigInteger, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .etags import version_tag
 from .ids import new_id
+from .stamps import new as new_stamp
 
 #: change type name -> model class; filled as models are declared.
 MODELS: dict[str, type] = {}
@@ -38,6 +39,8 @@ class Versioned:
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Drawn afresh with every version (sync.stamps): a restore hands the version out again, not the stamp.
+    stamp: Mapped[int] = mapped_column(BigInteger, nullable=False, default=new_stamp, onupdate=new_stamp)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -62,7 +65,7 @@ class Versioned:
 
     @property
     def etag(self):
-        return version_tag(self.version, self.audience_id)
+        return version_tag(self.version, self.stamp, self.audience_id)
 
 
 def private_key(scope, principal_id):

@@ -33,4 +33,4 @@ def test_a_poll_right_after_a_write_on_another_worker_sees_it(server):
         assert got.status == 200 and got.json()["changes"][-1]["fields"] == ["title"], i
         feed_path = f"/changes?since={got.json()['next']}&project={pid}"
         feed_tag = poller.get(feed_path).header("ETag")  # the next page's tag: it holds nothing yet
-    assert tags[paths[0]] == '"v61"'
+    assert tags[paths[0]].startswith('"v61-')

@@ -27,19 +27,19 @@ def test_a_record_knows_its_scope_key_and_row():
     assert rec().scope_key == "p1"
     assert rec(audience="u1").scope_key == private_key("p1", "u1")
     assert rec(scope_id=None).scope_key is None
-    row = rec(fields=("title",)).row(7, "AT", "actor")
+    row = rec(fields=("title",)).row(7, "AT", "actor", 99)
     assert row == {"position": 7, "type": "task", "resource_id": "t1", "scope_id": "p1", "op": "update",
-                   "version": 2, "fields": ["title"], "audience": None, "at": "AT", "actor_id": "actor"}
-    assert "grant" not in rec(grant="u9").row(1, "AT", None)
+                   "version": 2, "fields": ["title"], "audience": None, "at": "AT", "actor_id": "actor", "stamp": 99}
+    assert "grant" not in rec(grant="u9").row(1, "AT", None, 1)
 
 
 def test_take_positions_hands_out_consecutive_blocks(app):
     with app.app_context():
         conn = db.session.connection()
         head = conn.execute(select(FeedState.head)).scalar()
-        assert take_positions(conn, 3) == head + 1
-        assert take_positions(conn, 2) == head + 4
-        assert conn.execute(select(FeedState.head)).scalar() == head + 5
+        assert take_positions(conn, 3, 11) == head + 1
+        assert take_positions(conn, 2, 12) == head + 4
+        assert conn.execute(select(FeedState.head, FeedState.stamp)).one() == (head + 5, 12)  # the head's stamp
         db.session.rollback()
 
 
@@ -48,14 +48,16 @@ def test_changes_and_watermarks_take_each_scopes_newest_position(app):
         conn = db.session.connection()
         numbered = [(101, rec()), (102, rec(resource_id="t2")), (103, rec(scope_id="p2")),
                     (104, rec(audience="u1")), (105, rec(scope_id=None, type="user"))]
-        write_changes(conn, numbered, "actor")
-        move_watermarks(conn, numbered)
+        write_changes(conn, numbered, "actor", 21)
+        move_watermarks(conn, numbered, 21)
         positions = conn.execute(select(Change.position).where(Change.position > 100)).scalars().all()
         assert sorted(positions) == [101, 102, 103, 104, 105]
+        assert set(conn.execute(select(Change.stamp).where(Change.position > 100)).scalars()) == {21}
         marks = dict(conn.execute(select(Watermark.scope_key, Watermark.position)).all())
         assert marks["p1"] == 102 and marks["p2"] == 103 and marks[private_key("p1", "u1")] == 104
-        move_watermarks(conn, [(106, rec(scope_id="p2"))])
-        assert conn.execute(select(Watermark.position).where(Watermark.scope_key == "p2")).scalar() == 106
+        move_watermarks(conn, [(106, rec(scope_id="p2"))], 22)
+        assert conn.execute(select(Watermark.position, Watermark.stamp).where(
+            Watermark.scope_key == "p2")).one() == (106, 22)
         db.session.rollback()
 
 

@@ -64,14 +64,20 @@ def test_bad_parameters_are_400(alice, query):
     problem(alice.get("/changes?" + query), 400)
 
 
-def test_a_cursor_beyond_the_head_or_from_another_epoch_is_410_cursor_unknown(app, alice, board, caplog):
-    head = alice.feed("now")["next"]
-    epoch, pos = head.split(".")
-    ahead = problem(alice.get("/changes?since=" + cursors.encode(epoch, int(pos, 36) + 5)), 410)
+def test_a_cursor_beyond_the_head_from_another_epoch_or_with_another_stamp_is_410_cursor_unknown(alice, board):
+    head = cursors.parse(alice.feed("now")["next"])
+    ahead = problem(alice.get("/changes?since=" + cursors.encode(head.epoch, head.position + 5, head.stamp)), 410)
     assert ahead["type"].endswith("cursor-unknown") and "Re-list" in ahead["detail"]
-    assert "rotate-epoch" in caplog.text  # the operator is told what to run
-    foreign = problem(alice.get("/changes?since=" + cursors.encode("deadbeef", 1)), 410)
+    foreign = problem(alice.get("/changes?since=" + cursors.encode("deadbeef", 1, head.stamp)), 410)
     assert foreign["type"].endswith("cursor-unknown")
+    # the position exists, but its transaction drew another stamp: what a cursor from before a restore is
+    for position in (head.position, head.position - 1):
+        made_up = cursors.encode(head.epoch, position, head.stamp ^ 1)
+        assert problem(alice.get("/changes?since=" + made_up), 410)["type"].endswith("cursor-unknown")
+    # the form from before stamps existed: foreign, so its client re-lists once
+    old_form = f"{head.epoch}.{cursors.base36(head.position)}"
+    assert problem(alice.get("/changes?since=" + old_form), 410)["type"].endswith("cursor-unknown")
+    assert alice.get("/changes?since=" + cursors.encode(head.epoch, head.position, head.stamp)).status_code == 200
     assert problem(alice.get("/changes?since=deadbeef"), 400)["type"].endswith("bad-cursor")  # malformed stays 400
 
 
@@ -264,12 +270,12 @@ def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board,
     # the key is the whole row: the same position with any other column is another entry
     process = lambda raw: raw  # noqa: E731 (raw rows already in Python types here)
     row = feed.ChangeRow(position=7, type="task", resource_id="r1", scope_id="p1", op="update", version=2,
-                         fields=["title"], at=__import__("datetime").datetime(2026, 1, 1))
+                         fields=["title"], at=__import__("datetime").datetime(2026, 1, 1), stamp=5)
     one = feed._serialised("e1", tuple(row), process)
     other = feed._serialised("e1", tuple(row._replace(version=3)), process)
     assert '"version":2' in one and '"version":3' in other
     changed = {"position": 8, "type": "status", "resource_id": "r2", "scope_id": "p2", "op": "delete",
-               "version": 4, "fields": ["notes"], "at": row.at.replace(year=2027)}
+               "version": 4, "fields": ["notes"], "at": row.at.replace(year=2027), "stamp": 6}
     assert set(changed) == set(feed.PAGE_COLUMNS)  # every column a page shows is part of the key
     for name, value in changed.items():
         assert feed._serialised("e1", tuple(row._replace(**{name: value})), process) != one, name

@@ -1,0 +1,58 @@
+"""stamps: every row version and every transaction's log positions carry a random stamp
+
+After a restore from a backup, versions and positions are handed out again for other bodies; a tag or
+cursor that carries the stamp of what it names stays unique (app/sync/stamps.py). Existing rows get a
+stamp each: the tags and cursors issued before this migration match none, so each client refetches
+once (a 200 for a tag, a 410 cursor-unknown and a re-list for a cursor).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+#: Every Versioned table of 0001..0004.
+VERSIONED = ("memberships", "projects", "statuses", "tasks", "customers", "events", "bookings", "threads",
+             "messages", "notifications", "unread_counts", "progress", "summaries")
+LOG = ("changes", "feed_watermarks")
+
+
+def _random():
+    """A random stamp in SQL, 1..2**48-1 (sync.stamps draws them in Python for new rows)."""
+    if op.get_bind().dialect.name == "postgresql":
+        return "(floor(random() * 281474976710655) + 1)::bigint"
+    return "(abs(random()) % 281474976710655 + 1)"
+
+
+def upgrade():
+    rnd = _random()
+    for table in VERSIONED + LOG:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column('stamp', sa.BigInteger(), server_default='0', nullable=False))
+        op.execute(f"UPDATE {table} SET stamp = {rnd}")
+    with op.batch_alter_table('feed_state') as batch_op:
+        batch_op.add_column(sa.Column('stamp', sa.BigInteger(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('horizon_stamp', sa.BigInteger(), server_default='0', nullable=False))
+    # A watermark and the head carry the stamp of the change at their position (a cursor made from them
+    # is checked against it); the horizon's change is gone, so its stamp is new.
+    op.execute("UPDATE feed_watermarks SET stamp = coalesce("
+               "(SELECT c.stamp FROM changes c WHERE c.position = feed_watermarks.position), stamp)")
+    op.execute(f"UPDATE feed_state SET horizon_stamp = {rnd}")
+    op.execute("UPDATE feed_state SET stamp = coalesce((SELECT c.stamp FROM changes c "
+               "WHERE c.position = feed_state.head AND feed_state.head > feed_state.horizon), horizon_stamp)")
+
+
+def downgrade():
+    with op.batch_alter_table('feed_state') as batch_op:
+        batch_op.drop_column('horizon_stamp')
+        batch_op.drop_column('stamp')
+    for table in VERSIONED + LOG:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column('stamp')
