@@ -2,6 +2,7 @@
 import logging
 
 from flask import current_app, json
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -45,6 +46,29 @@ class Unavailable(HTTPException):
     description = "The database is unavailable; retry after the advised delay."
 
 
+class Restoring(Unavailable):
+    problem_type = "restoring"
+    description = "The database is being restored from a backup; retry after the advised delay."
+
+
+def restored_under_us():
+    """Whether this request's transaction reads a database that a live restore replaced under it.
+
+    On PostgreSQL a read runs REPEATABLE READ: its snapshot is taken when its first statement starts,
+    before that statement waits on the locks of a `pg_restore --clean --single-transaction`. Once the
+    restore commits, the statement reads the new tables with the old snapshot, in which the restored
+    rows are not yet visible: every table looks empty. The log's state row always exists, so its
+    absence tells, in the same snapshot. Asked only when a request is about to fail (401, 404, 500),
+    and only inside a transaction, so an answered request pays nothing.
+    """
+    if not db.session().in_transaction():
+        return False
+    try:
+        return db.session.execute(text("SELECT 1 FROM feed_state WHERE id = 1")).first() is None
+    except Exception:  # the transaction is broken already: not this case
+        return False
+
+
 class StorageFull(Unavailable):
     problem_type = "storage-full"
     description = ("The server's storage is full: writes are refused until space is freed, reads still work. "
@@ -60,6 +84,9 @@ def storage_full(exc):
 def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if exc.code in (401, 404) and restored_under_us():
+            _discard_session()
+            return problem_response(Restoring())
         return problem_response(exc)
 
     @app.errorhandler(OperationalError)
@@ -89,6 +116,10 @@ def register(app):
 
     @app.errorhandler(Exception)
     def unexpected(exc):
+        if restored_under_us():
+            _discard_session()
+            log.warning("a request read a database being restored under it: 503")
+            return problem_response(Restoring())
         _discard_session()
         log.exception("unhandled error")
         return problem_response(InternalServerError())

@@ -35,8 +35,9 @@ def _mark(notification, read):
 
 def _no_counter(project_id):
     """The count of a caller who never had a notification here: 0, at version 0."""
-    return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0}, 200,
-            {"ETag": version_tag(0, 0, g.principal.id)})
+    tag = version_tag(0, 0, g.principal.id)
+    return ({"project_id": project_id, "user_id": g.principal.id, "unread": 0, "version": 0, "etag": tag}, 200,
+            {"ETag": tag})
 
 
 @blp.route("/projects/<project_id>/notifications")

@@ -57,9 +57,13 @@ class StrictBoolean(fields.Boolean):
 
 
 class VersionedSchema(Schema):
-    """id, version and timestamps: read-only, so a client that sends them gets 422."""
+    """id, version, ETag and timestamps: read-only, so a client that sends them gets 422."""
 
     id = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
+    # A list's items carry their own tags: a client that shows an item from a list writes with it
+    # (If-Match), and the tag is not a function of the version alone (sync.stamps).
+    etag = fields.String(dump_only=True, metadata={"description": "this version's ETag, as the item's own GET "
+                                                                  "sends it: send it as If-Match to write"})
     created_at = Timestamp(dump_only=True)
     updated_at = Timestamp(dump_only=True)

@@ -156,10 +156,10 @@ function showPollState(s) {
 
 // --- writes: optimistic, with If-Match --------------------------------------------
 
-// The tag of the version this page shows (documented: an item's ETag is "v<version>"), so a
-// write made against a stale card is refused by the server with 412, never applied.
+// The tag of the version this page shows (every item carries its own as `etag`, lists' items too),
+// so a write made against a stale card is refused by the server with 412, never applied.
 function shownEtag(task) {
-  return task.etag || `"v${task.data.version}"`;
+  return task.etag || task.data.etag;
 }
 
 // Writes to one task run one after another: a delete clicked while an edit is still in flight
