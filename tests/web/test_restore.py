@@ -1,4 +1,4 @@
-"""A database restored from a backup under a running server and an open board page (issue 11)."""
+"""A database restored from a backup under a running server and an open board page (issues 11, 21)."""
 import sqlite3
 
 import pytest
@@ -20,7 +20,7 @@ def copy_database(src_path, dst_path):
         dst.close()
 
 
-def test_a_restore_under_an_open_page_recovers_by_itself(tmp_path, browser):
+def test_a_restore_under_an_open_page_recovers_by_itself_with_no_command_run(tmp_path, browser):
     db = tmp_path / "live.db"
     with Server(f"sqlite:///{db}", workers=2, env={"POLL_INTERVAL_VISIBLE": str(VISIBLE)},
                 log_path=tmp_path / "access.log") as server:
@@ -35,18 +35,19 @@ def test_a_restore_under_an_open_page_recovers_by_itself(tmp_path, browser):
         page.locator(".card", has_text="Written after the backup").wait_for(timeout=WITHIN)
         stale_cursor = api.get("/changes?since=now").json()["next"]
 
-        copy_database(tmp_path / "backup.db", db)  # the restore, under the running server
-        server.flask("changes", "rotate-epoch")  # the runbook's next step
+        copy_database(tmp_path / "backup.db", db)  # the restore, under the running server; no command follows
+        # Writes at once: they take the positions and versions that the page's cursor and tags have passed.
+        api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the restore", "status_id": todo})
+        api.edit(f"/tasks/{ids['task']}", {"title": "First card, edited after the restore"})
 
-        # The page's next poll gets 410 cursor-unknown, re-lists, and shows the restored state.
+        # The page's next poll gets 410 cursor-unknown (its cursor's stamp is not the restored log's),
+        # re-lists, and shows the restored state with every later write.
         page.locator(".card", has_text="Written after the backup").wait_for(state="detached", timeout=WITHIN)
-        assert page.locator(".card", has_text="First card").count() == 1
+        page.locator(".card", has_text="Written after the restore").wait_for(timeout=WITHIN)
+        page.locator(".card", has_text="First card, edited after the restore").wait_for(timeout=WITHIN)
         gone = api.get("/changes?since=" + stale_cursor)
         assert gone.status == 410 and gone.json()["type"].endswith("cursor-unknown")
-
-        # New writes reuse positions the old cursor had passed; the page sees them all the same.
-        api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the restore", "status_id": todo})
-        page.locator(".card", has_text="Written after the restore").wait_for(timeout=WITHIN)
-        api.edit(f"/tasks/{ids['task']}", {"title": "First card, edited after the restore"})
-        page.locator(".card", has_text="First card, edited after the restore").wait_for(timeout=WITHIN)
+        api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written later still", "status_id": todo})
+        page.locator(".card", has_text="Written later still").wait_for(timeout=WITHIN)
+        assert page.locator(".card").count() == 3
         assert "change log consistent" in server.flask("changes", "verify")
