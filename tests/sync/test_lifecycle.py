@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select, update
 
 from app.boards.models import Task
 from app.extensions import db
-from app.sync.changelog import Change, FeedState
+from app.sync.changelog import Change, FeedState, Watermark
 
 from ..support import problem
 
@@ -108,6 +108,17 @@ def test_verify_reports_a_version_mismatch(app, runner, alice, board):
         db.session.commit()
     r = runner.invoke(args=["changes", "verify"])
     assert r.exit_code != 0 and "has version 9 but its newest change says 1" in r.stdout
+
+
+def test_verify_reports_stamps_that_disagree_with_the_log(app, runner, alice, board):
+    with app.app_context():
+        db.session.execute(update(Watermark).where(Watermark.scope_key == board["pid"]).values(stamp=1))
+        db.session.execute(update(FeedState).values(stamp=2))
+        db.session.commit()
+    r = runner.invoke(args=["changes", "verify"])
+    assert r.exit_code != 0
+    assert f"scope {board['pid']}: watermark stamp 1 but its change's is" in r.stdout
+    assert "the head's stamp 2 is not its change's" in r.stdout
 
 
 def test_list_and_cursor_come_from_one_snapshot(app, alice, board):

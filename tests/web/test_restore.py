@@ -1,23 +1,12 @@
 """A database restored from a backup under a running server and an open board page (issues 11, 21)."""
-import sqlite3
-
 import pytest
 
+from ..restores import Backups
 from ..server import Client, Server
 from .conftest import VISIBLE, Web
 
 pytestmark = pytest.mark.browser
 WITHIN = (VISIBLE + 2) * 1000
-
-
-def copy_database(src_path, dst_path):
-    """An online copy with SQLite's backup API (what `sqlite3 .backup` does)."""
-    src, dst = sqlite3.connect(src_path), sqlite3.connect(dst_path)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
 
 
 def test_a_restore_under_an_open_page_recovers_by_itself_with_no_command_run(tmp_path, browser):
@@ -30,12 +19,13 @@ def test_a_restore_under_an_open_page_recovers_by_itself_with_no_command_run(tmp
         page = web.open(browser.new_context(), tokens["rosa"], ids["pid"])
         todo = ids["cols"][0]
 
-        copy_database(db, tmp_path / "backup.db")  # last night's backup
+        backups = Backups(f"sqlite:///{db}", tmp_path)
+        backups.backup()  # last night's backup
         api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the backup", "status_id": todo})
         page.locator(".card", has_text="Written after the backup").wait_for(timeout=WITHIN)
         stale_cursor = api.get("/changes?since=now").json()["next"]
 
-        copy_database(tmp_path / "backup.db", db)  # the restore, under the running server; no command follows
+        backups.restore()  # the restore, under the running server; no command follows
         # Writes at once: they take the positions and versions that the page's cursor and tags have passed.
         api.post(f"/projects/{ids['pid']}/tasks", {"title": "Written after the restore", "status_id": todo})
         api.edit(f"/tasks/{ids['task']}", {"title": "First card, edited after the restore"})
