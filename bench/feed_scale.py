@@ -53,19 +53,24 @@ def build(url, size, own_every=OWN_EVERY):
             f"FROM ({SERIES[dialect]}) AS series"), {"base": base, "n": size, "pid": pid})
         head = base + size
         own_last = base + (size // own_every) * own_every
-        conn.execute(text("UPDATE feed_state SET head = :h WHERE id = 1"), {"h": head})
-        conn.execute(text("UPDATE feed_watermarks SET position = :p WHERE scope_key = :k"), {"p": own_last, "k": pid})
+        # The bulk rows take the column's default stamp (0): the head and the watermark carry theirs.
+        conn.execute(text("UPDATE feed_state SET head = :h, stamp = 0 WHERE id = 1"), {"h": head})
+        conn.execute(text("UPDATE feed_watermarks SET position = :p, stamp = 0 WHERE scope_key = :k"),
+                     {"p": own_last, "k": pid})
         epoch = conn.execute(text("SELECT epoch FROM feed_state WHERE id = 1")).scalar()
+        ten_back = max(base, own_last - 10 * own_every)  # a 1k log holds one own change: from its start
+        stamps = {p: conn.execute(text("SELECT coalesce((SELECT stamp FROM changes WHERE position = :p), "
+                                       "(SELECT horizon_stamp FROM feed_state WHERE id = 1))"), {"p": p}).scalar()
+                  for p in (head, ten_back)}
         if dialect == "postgresql":
             conn.execute(text("ANALYZE changes"))
         db.session.commit()
         if dialect == "sqlite":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-    ten_back = max(base, own_last - 10 * own_every)  # a 1k log holds one own change: from its start
     return app, client, auth, pid, {
-        "304 at the head": (f"/changes?since={cursors.encode(epoch, head)}", True),
-        "a page 10 own changes back": (f"/changes?since={cursors.encode(epoch, ten_back)}", False),
+        "304 at the head": (f"/changes?since={cursors.encode(epoch, head, stamps[head])}", True),
+        "a page 10 own changes back": (f"/changes?since={cursors.encode(epoch, ten_back, stamps[ten_back])}", False),
         "an unfiltered catch-up page (limit 100)": ("/changes?limit=100", False),
         "a project= catch-up page": (f"/changes?limit=100&project={pid}", False),
     }
