@@ -1,4 +1,4 @@
-"""Every setting, read from the environment; README's configuration table mirrors this."""
+"""Every setting, read from the environment; docs/configuration.md mirrors this."""
 import os
 import re
 from datetime import timedelta

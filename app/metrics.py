@@ -10,7 +10,7 @@
 - A request's count and latency go first to a `Tally` of the process (plain integers under a lock),
   which is written into prometheus_client's values at most FLUSH_SECONDS later: by a background thread
   of the process, before any scrape this process answers, and at exit. Three multiprocess value
-  writes per request cost about as much as the rest of a remembered 304 (README, "Benchmarks"); a
+  writes per request cost about as much as the rest of a remembered 304 (docs/benchmarks.md); a
   scrape every few seconds cannot tell a second's delay.
 - GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_TOKEN unset it is 404.
   The feed's head, horizon and retained changes are read from the database at scrape time.

@@ -1,4 +1,4 @@
-"""Errors, API.md section 5: problem+json for everything, never a 500 for bad input."""
+"""Errors, docs/http-api.md section 5: problem+json for everything, never a 500 for bad input."""
 import os
 
 from .support import problem

@@ -48,8 +48,9 @@ def test_no_domain_imports_another_domains_routes():
             assert not bad, f"{domain}/{path.name} imports {bad}"
 
 
-#: Test folders that are no app package: they test through real processes (gunicorn, PostgreSQL).
-BY_HOW = {"blackbox", "postgres"}
+#: Test folders that are no app package: they test through real processes (gunicorn, PostgreSQL), or test
+#: the docs (the site's strict build and its samples).
+BY_HOW = {"blackbox", "postgres", "docs"}
 
 
 def test_tests_mirror_the_app():

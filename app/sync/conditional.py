@@ -46,7 +46,7 @@ def _same_date(last_modified, date):
     Not "not older than", as RFC 9110 allows: a restore from a backup takes `updated_at` back, so a date
     issued before the restore is later than the restored row's, and would pass for it (a 304 on
     If-Modified-Since for another body, a write on If-Unmodified-Since over data the client never saw).
-    A date this server never issued therefore matches nothing (docs/API.md). Two versions written within
+    A date this server never issued therefore matches nothing (docs/http-api.md). Two versions written within
     one second still share a date: dates are weak validators, ETags are the strong ones.
     """
     return last_modified is not None and date is not None and _seconds(last_modified) == date
@@ -83,7 +83,7 @@ def _check_unchanged(etag, last_modified):
 
     If-Match names our current strong tag, or its weak form: a gzipping proxy (nginx, deploy/)
     turns "v3" into W/"v3" on the way out, and the client sends back what it got. The tag is the
-    version, so W/"v3" still says "based on version 3" and a stale one is still 412 (docs/API.md). A
+    version, so W/"v3" still says "based on version 3" and a stale one is still 412 (docs/http-api.md). A
     tag we issue weak ourselves (a search's digest) matches only `*`.
     """
     headers = request.headers

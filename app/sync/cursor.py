@@ -2,7 +2,7 @@
 
 The epoch names the database a cursor comes from; the stamp is the one its position's transaction
 drew (sync.stamps), so a cursor names one history, not just a number. Answers for a cursor this
-database cannot follow (docs/API.md, the change feed):
+database cannot follow (docs/http-api.md, the change feed):
 - malformed: 400 `bad-cursor`;
 - older than the horizon: 410 `cursor-expired`;
 - well-formed, but from another epoch, beyond the head, or naming a position whose transaction has

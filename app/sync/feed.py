@@ -17,7 +17,7 @@ from .lookup import cached
 from .problems import NotFound
 from .versioned import MODELS, REPRESENTATIONS, private_key
 
-#: What a page shows of a change (API.md), in this order: the columns the page statements select.
+#: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
 PAGE_COLUMNS = ("position", "type", "resource_id", "scope_id", "op", "version", "fields", "at", "stamp")
 ChangeRow = namedtuple("ChangeRow", PAGE_COLUMNS)
@@ -310,12 +310,12 @@ def prepare(principal, query):
 
 
 def _change(epoch, r):
-    """One change as the page shows it (API.md), from a processed ChangeRow."""
+    """One change as the page shows it (docs/http-api.md), from a processed ChangeRow."""
     return {
         "cursor": cursors.encode(epoch, r.position, r.stamp),
         "type": r.type,
         "id": r.resource_id,
-        "project_id": r.scope_id,  # the wire name (API.md) of the engine's scope
+        "project_id": r.scope_id,  # the wire name (docs/http-api.md) of the engine's scope
         "op": r.op,
         "version": r.version,
         "fields": list(r.fields or ()),

@@ -22,7 +22,7 @@ Threads share one GIL, so a request's own time says little of how fast the pool 
 between completions says exactly that while requests are pending (each sample capped at the request's
 own time, so an idle spell does not count as slowness).
 
-The rule (README, "Under overload"):
+The rule (docs/operations.md, "Under overload"):
 - interval = base x (1 + excess / OVERLOAD_DELAY), where excess is how far the smoothed delay exceeds
   OVERLOAD_DELAY (a short wait now and then is no overload), capped at POLL_INTERVAL_MAX, for the
   visible and the hidden interval alike (hidden=0 stays 0). Unloaded, the advice is the configured

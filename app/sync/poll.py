@@ -429,7 +429,7 @@ class PollPath:
                 # The poll path's statements are fixed, indexed lookups, prepared by psycopg after a few
                 # runs; PostgreSQL would still re-plan some on every run (a custom plan per parameter
                 # set: about 0.4 ms for the feed's, whose execution takes 0.1 ms). A generic plan is the
-                # same plan without the planning (bench/poll304.py, README).
+                # same plan without the planning (bench/poll304.py, docs/benchmarks.md).
                 conn.execute("SET plan_cache_mode = force_generic_plan")
             self.local.conn = conn
             self.local.decisions, self.local.seen = {}, None

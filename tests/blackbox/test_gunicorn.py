@@ -103,7 +103,7 @@ def test_304s_and_412s_through_gunicorn(server, owner):
 
 
 def test_the_default_worker_class_is_the_one_measured_best_for_the_database(tmp_path):
-    """gunicorn.conf.py: gthread with 4 threads on PostgreSQL, sync on SQLite (README, "Benchmarks")."""
+    """gunicorn.conf.py: gthread with 4 threads on PostgreSQL, sync on SQLite (docs/benchmarks.md)."""
     url = os.environ.get("TEST_DATABASE_URL", "")
     postgres = url.startswith("postgresql")
     url = fresh_database(url, alongside=True) if postgres else f"sqlite:///{tmp_path}/class.db"

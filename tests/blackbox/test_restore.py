@@ -29,7 +29,7 @@ def test_after_a_restore_no_tag_cursor_or_date_from_before_it_names_the_restored
         backups = Backups(server.database_url, tmp_path)
         backups.backup()
         # HTTP dates have one-second resolution: versions written within one second share a date, restore
-        # or not (docs/API.md). Each phase here starts a second after the one before, as in life.
+        # or not (docs/http-api.md). Each phase here starts a second after the one before, as in life.
         time.sleep(1.1)
 
         # Two edits after the backup: what the client holds.

@@ -1,4 +1,4 @@
-"""Conditional requests, API.md section 2: 304, 412, 428, and the 304's own cost."""
+"""Conditional requests, docs/http-api.md section 2: 304, 412, 428, and the 304's own cost."""
 from datetime import datetime, timedelta, timezone
 
 from werkzeug.http import http_date
@@ -34,7 +34,7 @@ def test_if_modified_since(alice, board):
     path = f"/tasks/{board['task']['id']}"
     lm = alice.get(path).headers["Last-Modified"]
     assert alice.get(path, headers={"If-Modified-Since": lm}).status_code == 304
-    # only the date it was sent names the version: a later one might be from before a restore (docs/API.md)
+    # only the date it was sent names the version: a later one might be from before a restore (docs/http-api.md)
     later = http_date(datetime.now(timezone.utc) + timedelta(hours=1))
     assert alice.get(path, headers={"If-Modified-Since": later}).status_code == 200
     earlier = http_date(datetime.now(timezone.utc) - timedelta(hours=1))

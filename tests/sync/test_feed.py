@@ -1,4 +1,4 @@
-"""The change feed, API.md section 3."""
+"""The change feed, docs/http-api.md section 3."""
 import urllib.parse
 
 import pytest

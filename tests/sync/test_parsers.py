@@ -168,7 +168,7 @@ def test_any_if_none_match_or_if_match_is_answered_without_error(alice, board, h
         assert r.status_code == 304, header
     w = alice.get(path, headers={"If-Match": header})
     assert w.status_code in (200, 412)
-    if current in tags or f"W/{current}" in tags or star:  # the weak form too: a gzipping proxy's (docs/API.md)
+    if current in tags or f"W/{current}" in tags or star:  # the weak form too: a gzipping proxy's (docs/http-api.md)
         assert w.status_code == 200, header
     elif tags and all(t in ('"v2"', '"l1"') for t in tags):
         assert w.status_code == 412, header
