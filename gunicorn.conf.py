@@ -41,21 +41,21 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-
 def when_ready(server):
     # A connection enters the accept queue only once its request has arrived (TCP_DEFER_ACCEPT): a
     # sync worker never sits blocked on a client that connected and has not spoken yet (a preconnect,
-    # an idle keep-alive), and the load signal (app/sync/load.py) counts requests, not idle sockets.
+    # an idle keep-alive), and the load signal (pollfeed/load.py) counts requests, not idle sockets.
     for listener in server.LISTENERS:
         if getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6):
             listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
 
 
 def post_fork(server, worker):
-    # How many requests this host serves at once: the load signal (app/sync/load.py) divides the
+    # How many requests this host serves at once: the load signal (pollfeed/load.py) divides the
     # listening socket's accept queue by it.
     os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))
 
 
 def post_worker_init(worker):
     # A gthread worker queues accepted requests for its threads inside the process, where the accept
-    # queue does not show them: hand that queue to the load signal (app/sync/load.py).
+    # queue does not show them: hand that queue to the load signal (pollfeed/load.py).
     pool = getattr(worker, "tpool", None)
     load = getattr(worker.wsgi, "extensions", {}).get("pollfeed.load")
     if pool is not None and load is not None:

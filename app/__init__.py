@@ -30,8 +30,8 @@ def create_app(overrides=None):
 
 
 def register_extensions(app):
-    from . import database, sync
-    from .extensions import api, db, migrate
+    from . import database
+    from .extensions import api, db, migrate, pf
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".", exist_ok=True)
@@ -41,16 +41,17 @@ def register_extensions(app):
         database.configure(db.engine, app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     api.init_app(app)
-    sync.init_app(app, api)
+    pf.init_app(app)
 
 
 def register_blueprints(app):
+    from pollfeed import openapi
+    from pollfeed.routes import blp as changes_blp
+
     from .auth import protect
     from .auth.routes import blp as auth_blp
     from .extensions import api
     from .health import bp as health_bp
-    from .sync import openapi
-    from .sync.routes import blp as changes_blp
     from .web import bp as web_bp
 
     app.register_blueprint(health_bp)
@@ -73,8 +74,9 @@ def register_cors(app):
 
 def register_poll_path(app):
     """The engine's poll path in front of Flask, with the auth package's principal and read rule."""
+    from pollfeed import poll, polling
+
     from .auth import access, tokens
-    from .sync import poll, polling
 
     poll.configure(principal=tokens.principal_columns(), readable=access.readable)
     poll.install(app)

@@ -6,13 +6,14 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from pollfeed import idempotency, maintenance
+from pollfeed.versioned import utcnow
+
 from .auth import tokens
 from .auth.models import Membership, Token, User
 from .boards.models import Project, Status, Task
 from .config import parse_duration
 from .extensions import db
-from .sync import idempotency, maintenance
-from .sync.versioned import utcnow
 
 users_cli = AppGroup("users", help="Manage users.")
 changes_cli = AppGroup("changes", help="Maintain the change log.")

@@ -7,9 +7,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from pollfeed.problems import Conflict
+
 from . import metrics
 from .extensions import db
-from .sync.problems import Conflict
 
 log = logging.getLogger("pollfeed")
 

@@ -21,8 +21,8 @@ from sqlalchemy import insert  # noqa: E402
 from app import create_app  # noqa: E402
 from app.boards.models import Task  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.sync.ids import new_id  # noqa: E402
-from app.sync.versioned import utcnow  # noqa: E402
+from pollfeed.ids import new_id  # noqa: E402
+from pollfeed.versioned import utcnow  # noqa: E402
 
 
 def main():

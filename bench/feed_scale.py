@@ -24,7 +24,7 @@ from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.sync import cursor as cursors  # noqa: E402
+from pollfeed import cursor as cursors  # noqa: E402
 
 OWN_EVERY = 1000
 SERIES = {

@@ -22,7 +22,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.sync import changelog  # noqa: E402
+from pollfeed import changelog  # noqa: E402
 
 WRITE_LOG = changelog.write_log
 

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+import pollfeed
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -45,9 +47,8 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
-    if hasattr(target_db, 'metadatas'):
-        return target_db.metadatas[None]
-    return target_db.metadata
+    # The server's tables and the engine's own (pollfeed.metadata): Alembic compares both.
+    return [target_db.metadata, pollfeed.metadata]
 
 
 def run_migrations_offline():

@@ -1,10 +1,12 @@
-"""The layout tells the architecture: domains -> auth, sync; auth -> sync; sync -> extensions only."""
+"""The layout tells the architecture: the engine (pollfeed/) imports nothing from the server (app/); in the
+server, domains -> auth -> the engine."""
 import ast
 from pathlib import Path
 
 from app import DOMAINS
 
 APP = Path(__file__).resolve().parent.parent / "app"
+ENGINE = APP.parent / "pollfeed"
 
 
 def imports(path):
@@ -28,10 +30,16 @@ def modules(package):
     return sorted((APP / package).rglob("*.py"))
 
 
-def test_the_engine_imports_no_domain_and_no_auth():
-    for path in modules("sync"):
-        bad = {m for m in imports(path) if m.split(".")[1] in (*DOMAINS, "auth", "web")}
-        assert not bad, f"{path.name} imports {bad}"
+def test_the_engine_imports_nothing_from_the_server():
+    found = False
+    for path in sorted(ENGINE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+        bad = {m for m in names if m == "app" or m.startswith("app.")}
+        assert not bad, f"pollfeed/{path.relative_to(ENGINE)} imports {bad}"
+        found |= bool(names)
+    assert found  # the walk saw the engine's imports
 
 
 def test_auth_imports_no_domain():
@@ -54,9 +62,10 @@ BY_HOW = {"blackbox", "postgres", "docs"}
 
 
 def test_tests_mirror_the_app():
-    """Every app package has its tests folder, and every tests folder is an app package or a way of testing."""
+    """Every app package, and the engine, has its tests folder (tests/pollfeed for the engine), and every
+    tests folder is one of them or a way of testing."""
     tests = Path(__file__).resolve().parent
-    packages = {p.name for p in APP.iterdir() if (p / "__init__.py").exists()}
+    packages = {p.name for p in APP.iterdir() if (p / "__init__.py").exists()} | {ENGINE.name}
     folders = {p.name for p in tests.iterdir() if (p / "__init__.py").exists()}
     assert packages <= folders, f"no tests folder for {packages - folders}"
     assert folders <= packages | BY_HOW, f"tests folders with no app package: {folders - packages - BY_HOW}"

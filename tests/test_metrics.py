@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from app import metrics
 from app.extensions import db
-from app.sync.changelog import FeedState
+from pollfeed.changelog import FeedState
 
 from .support import problem
 

@@ -7,8 +7,8 @@ import pytest
 from app import DOMAINS, create_app
 from app.boards.models import project_rows_in_deletion_order
 from app.extensions import db
-from app.sync import changelog
-from app.sync.versioned import MODELS, REPRESENTATIONS
+from pollfeed import changelog
+from pollfeed.versioned import MODELS, REPRESENTATIONS
 
 from .support import Api, fresh_database
 

@@ -7,7 +7,8 @@ def protect(app, api, blueprint):
     The check is a before_request function of the app (not of the blueprint
     object), so each app made by create_app gets its own.
     """
-    from ..sync import idempotency
+    from pollfeed import idempotency
+
     from .tokens import authenticate
 
     if blueprint.name not in app.blueprints:

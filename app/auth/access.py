@@ -3,8 +3,9 @@ from flask import g
 from sqlalchemy import Boolean, String, and_, bindparam, column, exists, or_, select, table
 from sqlalchemy.orm import aliased
 
+from pollfeed.problems import Forbidden, NotFound
+
 from ..extensions import db
-from ..sync.problems import Forbidden, NotFound
 from .models import Membership
 
 

@@ -4,9 +4,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.ids import new_id
+from pollfeed.versioned import Grant, Versioned, utcnow
+
 from ..extensions import db
-from ..sync.ids import new_id
-from ..sync.versioned import Grant, Versioned, utcnow
 
 
 class User(db.Model):

@@ -3,9 +3,9 @@
 from flask import g
 from marshmallow import Schema, fields
 
-from ..sync import conditional
-from ..sync.etags import principal_tag
-from ..sync.http import LIST_HEADERS, Blueprint
+from pollfeed import conditional
+from pollfeed.etags import principal_tag
+from pollfeed.http import LIST_HEADERS, Blueprint
 
 blp = Blueprint("auth", __name__, description="The caller.")
 

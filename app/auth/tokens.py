@@ -7,11 +7,12 @@ from typing import NamedTuple
 from flask import g, request
 from sqlalchemy import bindparam, select
 
+from pollfeed.lookup import Lookup
+from pollfeed.poll import PRINCIPAL_KEY
+from pollfeed.problems import Problem
+from pollfeed.versioned import utcnow
+
 from ..extensions import db
-from ..sync.lookup import Lookup
-from ..sync.poll import PRINCIPAL_KEY
-from ..sync.problems import Problem
-from ..sync.versioned import utcnow
 from .models import Token, User
 
 PREFIX = "pf_"
@@ -65,7 +66,7 @@ def authenticate():
         raise Unauthorized("Malformed Authorization header; use Bearer <token>.", "invalid_request")
     hashed = digest(token.strip())
     # A conditional poll the engine's poll path handed on carries the caller its statement found for this
-    # very token (sync.poll.PRINCIPAL_KEY): no second lookup.
+    # very token (pollfeed.poll.PRINCIPAL_KEY): no second lookup.
     known = request.environ.get(PRINCIPAL_KEY)
     if known is not None and hmac.compare_digest(known[0], hashed):
         g.principal = Principal(known[1], known[2], known[3])
@@ -78,8 +79,8 @@ def authenticate():
 
 
 def principal_columns():
-    """How a token's hash finds its principal, in SQL: for the engine's poll path (sync.poll)."""
-    from ..sync.poll import PrincipalSource
+    """How a token's hash finds its principal, in SQL: for the engine's poll path (pollfeed.poll)."""
+    from pollfeed.poll import PrincipalSource
 
     return PrincipalSource(source=Token.__table__.join(User.__table__, User.id == Token.user_id),
                            token_hash=Token.token_hash, user_id=User.id, is_admin=User.is_admin, name=User.name,

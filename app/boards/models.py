@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.versioned import Versioned
+
 from ..extensions import db
-from ..sync.versioned import Versioned
 
 
 class Project(Versioned, db.Model):

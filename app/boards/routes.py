@@ -3,13 +3,14 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import exists, func, or_, select
 
+from pollfeed import conditional, poll, resources
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
+from pollfeed.problems import Conflict, NotFound, ValidationFailed
+from pollfeed.versioned import utcnow
+
 from ..auth import access
 from ..auth.models import Membership, User
 from ..extensions import db
-from ..sync import conditional, poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from ..sync.problems import Conflict, NotFound, ValidationFailed
-from ..sync.versioned import utcnow
 from .models import Project, Status, Task, project_rows_in_deletion_order
 from .schemas import (
     MemberList,

@@ -1,8 +1,8 @@
 """Request and response schemas of the kanban domain."""
 from marshmallow import Schema, fields, validate
 
-from ..sync.fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
-from ..sync.http import PageArgs, list_schema
+from pollfeed.fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
+from pollfeed.http import PageArgs, list_schema
 
 NAME = validate.Length(min=1, max=200)
 

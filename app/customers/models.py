@@ -2,8 +2,9 @@
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.versioned import Versioned
+
 from ..extensions import db
-from ..sync.versioned import Versioned
 
 
 class Customer(Versioned, db.Model):

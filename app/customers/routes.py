@@ -3,11 +3,12 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
+from pollfeed import poll, resources
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
+
 from ..auth import access
 from ..auth.access import like, project_readable, require_project
 from ..extensions import db
-from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
 from .models import Customer
 from .schemas import CustomerList, CustomerListArgs, CustomerSchema, update_customer_schema
 

@@ -1,8 +1,8 @@
 """Request and response schemas of customers."""
 from marshmallow import fields, validate
 
-from ..sync.fields import VersionedSchema
-from ..sync.http import PageArgs, list_schema
+from pollfeed.fields import VersionedSchema
+from pollfeed.http import PageArgs, list_schema
 
 NAME = validate.Length(min=1, max=100)
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.versioned import Versioned
+
 from ..extensions import db
-from ..sync.versioned import Versioned
 
 STATUSES = ("pending", "approved", "rejected")
 #: What an approval approves: changing any of these sends an approved event back to `pending`

@@ -3,13 +3,14 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import inspect, select
 
+from pollfeed import poll, resources
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
+from pollfeed.problems import Conflict, ValidationFailed
+from pollfeed.versioned import utcnow
+
 from ..auth import access
 from ..auth.access import project_readable, require_project
 from ..extensions import db
-from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from ..sync.problems import Conflict, ValidationFailed
-from ..sync.versioned import utcnow
 from .models import DECIDED_FIELDS, Booking, Event
 from .schemas import (
     BookingList,

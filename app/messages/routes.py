@@ -3,12 +3,13 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
+from pollfeed import poll, resources
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
+from pollfeed.versioned import utcnow
+
 from ..auth import access
 from ..auth.access import project_readable, require_project
 from ..extensions import db
-from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from ..sync.versioned import utcnow
 from .models import Message, Thread
 from .schemas import (
     MessageList,

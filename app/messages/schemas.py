@@ -1,8 +1,8 @@
 """Request and response schemas of threads and messages."""
 from marshmallow import fields, validate
 
-from ..sync.fields import Timestamp, VersionedSchema
-from ..sync.http import list_schema
+from pollfeed.fields import Timestamp, VersionedSchema
+from pollfeed.http import list_schema
 
 
 class ThreadSchema(VersionedSchema):

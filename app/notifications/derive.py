@@ -1,12 +1,13 @@
 """Which changes concern whom: the deriver that writes notifications and keeps unread counts exact."""
 from sqlalchemy import func, select
 
+from pollfeed.changelog import actor
+from pollfeed.resources import locked
+
 from ..auth.models import Membership
 from ..boards.models import Project, Task
 from ..events.models import DECIDED_FIELDS, Booking, Event
 from ..messages.models import Message, Thread
-from ..sync.changelog import actor
-from ..sync.resources import locked
 from .models import Notification, UnreadCount
 
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.versioned import Versioned
+
 from ..extensions import db
-from ..sync.versioned import Versioned
 
 KINDS = ("event_approved", "event_rejected", "event_needs_decision", "event_changed", "task_assigned",
          "message_posted")

@@ -3,14 +3,15 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
+from pollfeed import conditional, poll, resources
+from pollfeed.etags import version_tag
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
+from pollfeed.problems import NotFound
+from pollfeed.versioned import utcnow
+
 from ..auth import access
 from ..auth.access import project_readable, require_project
 from ..extensions import db
-from ..sync import conditional, poll, resources
-from ..sync.etags import version_tag
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
-from ..sync.problems import NotFound
-from ..sync.versioned import utcnow
 from .models import Notification, UnreadCount
 from .schemas import (
     MarkSchema,

@@ -1,8 +1,9 @@
 """Request and response schemas of notifications and unread counts."""
 from marshmallow import Schema, fields
 
-from ..sync.fields import StrictBoolean, Timestamp, VersionedSchema
-from ..sync.http import PageArgs, list_schema
+from pollfeed.fields import StrictBoolean, Timestamp, VersionedSchema
+from pollfeed.http import PageArgs, list_schema
+
 from .models import KINDS
 
 

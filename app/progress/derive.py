@@ -3,9 +3,10 @@ from datetime import timedelta
 
 from sqlalchemy import Date, func, select
 
+from pollfeed.resources import locked
+
 from ..auth.models import Membership
 from ..boards.models import Project, Status, Task
-from ..sync.resources import locked
 from .models import Progress, Summary
 
 #: What summaries and progress are computed from: per change type, the fields whose update can move

@@ -4,8 +4,9 @@ from datetime import date
 from sqlalchemy import JSON, Date, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pollfeed.versioned import Versioned
+
 from ..extensions import db
-from ..sync.versioned import Versioned
 
 
 class Progress(Versioned, db.Model):

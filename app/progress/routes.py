@@ -2,9 +2,10 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
+from pollfeed import poll, resources
+from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs
+
 from ..auth.access import project_readable
-from ..sync import poll, resources
-from ..sync.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs
 from .models import Progress, Summary
 from .schemas import ProgressList, ProgressSchema, SummarySchema
 

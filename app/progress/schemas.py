@@ -1,8 +1,8 @@
 """Response schemas of progress and summaries (read-only)."""
 from marshmallow import fields
 
-from ..sync.fields import VersionedSchema
-from ..sync.http import list_schema
+from pollfeed.fields import VersionedSchema
+from pollfeed.http import list_schema
 
 
 class ProgressSchema(VersionedSchema):

@@ -1,7 +1,7 @@
 """stamps: every row version and every transaction's log positions carry a random stamp
 
 After a restore from a backup, versions and positions are handed out again for other bodies; a tag or
-cursor that carries the stamp of what it names stays unique (app/sync/stamps.py). Existing rows get a
+cursor that carries the stamp of what it names stays unique (pollfeed/stamps.py). Existing rows get a
 stamp each: the tags and cursors issued before this migration match none, so each client refetches
 once (a 200 for a tag, a 410 cursor-unknown and a re-list for a cursor).
 
@@ -25,7 +25,7 @@ LOG = ("changes", "feed_watermarks")
 
 
 def _random():
-    """A random stamp in SQL, 1..2**48-1 (sync.stamps draws them in Python for new rows)."""
+    """A random stamp in SQL, 1..2**48-1 (pollfeed.stamps draws them in Python for new rows)."""
     if op.get_bind().dialect.name == "postgresql":
         return "(floor(random() * 281474976710655) + 1)::bigint"
     return "(abs(random()) % 281474976710655 + 1)"

@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.boards.models import Task
 from app.extensions import db
-from app.sync.changelog import FeedState
+from pollfeed.changelog import FeedState
 
 from ..support import problem
 

@@ -8,7 +8,7 @@ from app.boards.models import Task
 from app.extensions import db
 from app.progress.derive import streak
 from app.progress.models import Summary
-from app.sync.changelog import Change
+from pollfeed.changelog import Change
 
 from ..support import problem
 

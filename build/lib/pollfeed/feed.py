@@ -1,0 +1,395 @@
+"""Changes since a cursor: visibility by access periods, a per-caller watermark, filters, paging."""
+import json
+from collections import namedtuple
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, String, bindparam, exists, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from . import cursor as cursors
+from .changelog import Change, FeedAccess, FeedState, Watermark
+from .conditional import check_read
+from .etags import feed_tag
+from .fields import rfc3339
+from .lookup import cached
+from .problems import NotFound
+from .state import db
+from .versioned import MODELS, REPRESENTATIONS, private_key
+
+#: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
+#: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
+PAGE_COLUMNS = ("position", "type", "resource_id", "scope_id", "op", "version", "fields", "at", "stamp")
+ChangeRow = namedtuple("ChangeRow", PAGE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class LogBounds:
+    """The log's extent as one statement read it: its newest position, its compaction horizon, its epoch,
+    and the stamps of the head's and the horizon's transactions."""
+
+    head: int
+    horizon: int
+    epoch: str
+    stamp: int
+    horizon_stamp: int
+
+
+#: The columns every feed-state statement starts with, in this order (FeedStateRow names them): the
+#: log's bounds, the caller's visible watermark and its stamp, and the stamp of the change at the
+#: position bound as `at` (a cursor's), each read in the one statement.
+STATE_COLUMNS = ("head", "horizon", "epoch", "stamp", "horizon_stamp", "upto", "upto_stamp", "at_stamp")
+FeedStateRow = namedtuple("FeedStateRow", STATE_COLUMNS)
+
+
+def scope_position(scope_key):
+    """A scope key's watermark: the position of its newest change (0 if none)."""
+    w = Watermark.__table__.c
+    return func.coalesce(select(w.position).where(w.scope_key == scope_key).scalar_subquery(), 0)
+
+
+def scope_stamp(scope_key):
+    """The stamp of a scope key's watermark (None if it has none)."""
+    w = Watermark.__table__.c
+    return select(w.stamp).where(w.scope_key == scope_key).scalar_subquery()
+
+
+def stamp_at(position):
+    """The stamp of the change at `position` (a SQL expression), None if there is none (compacted, or 0)."""
+    c = Change.__table__.c
+    return select(c.stamp).where(c.position == position).scalar_subquery()
+
+
+def state_columns(visible, at):
+    """STATE_COLUMNS as SQL, for the caller's `visible` watermark and the cursor position `at`."""
+    st = FeedState.__table__.c
+    return [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible), stamp_at(at)]
+
+
+def mark(position, stamp, horizon, horizon_stamp):
+    """(position, stamp) of what a list is consistent with: its watermark, or the horizon if that is
+    newer (a scope whose newest change was compacted away)."""
+    return (position, stamp) if position > horizon else (horizon, horizon_stamp)
+
+
+def _two_way(name, sqlite_name):
+    """A SQL function of two BIGINT arguments: `name` (PostgreSQL's greatest, least), `sqlite_name`
+    (SQLite's two-argument max, min) on SQLite."""
+    function = type(name, (FunctionElement,), {"type": BigInteger(), "inherit_cache": True})
+    compiles(function)(lambda element, compiler, **kw: f"{name}({compiler.process(element.clauses, **kw)})")
+    compiles(function, "sqlite")(
+        lambda element, compiler, **kw: f"{sqlite_name}({compiler.process(element.clauses, **kw)})")
+    return function
+
+
+greatest = _two_way("greatest", "max")
+least = _two_way("least", "min")
+
+
+_OPEN_END = 2**62
+
+
+def member_watermark(user_id, scope=None):
+    """The newest position a member can see: over the user's access periods (to one scope, if given),
+    the newer of the scope's watermark and the user's private watermark in it, capped at the period's
+    end (changes after a member's removal never move it). `user_id` and `scope` are SQL expressions
+    (bind parameters, or columns of an enclosing statement).
+
+    Each watermark is an index lookup per access period, so the cost follows the caller's own periods.
+    (A join on `scope_key = scope OR scope_key = private key` made PostgreSQL compare every watermark of
+    every tenant with each period.)
+    """
+    a = FeedAccess.__table__.c
+    newest = greatest(scope_position(a.scope_id), scope_position(private_key(a.scope_id, a.principal_id)))
+    # correlate_except: `user_id` may be a column of a statement more than one level out (the poll path's
+    # principal, seen from within feed.stamp_at), which auto-correlation would not reach.
+    stmt = select(func.coalesce(func.max(least(newest, func.coalesce(a.end_pos, literal(_OPEN_END)))), 0)).where(
+        a.principal_id == user_id).correlate_except(FeedAccess.__table__)
+    if scope is not None:
+        stmt = stmt.where(a.scope_id == scope)
+    return stmt.scalar_subquery()
+
+
+def visible_watermark(is_admin, scoped):
+    """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`):
+    an admin's is the head (or the scope's watermarks), a member's is member_watermark."""
+    w = Watermark.__table__.c
+    if is_admin:
+        if not scoped:
+            return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
+        # The private key comes in as a value of its own (bind `own`): built in SQL from `scope`,
+        # PostgreSQL would deduce two types (varchar, text) for the one parameter.
+        return select(func.coalesce(func.max(w.position), 0)).where(
+            w.scope_key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
+    return member_watermark(bindparam("uid"), bindparam("scope") if scoped else None)
+
+
+_AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no cursor)
+
+
+def bounds_and_watermark(is_admin, scoped):
+    """Lookup of STATE_COLUMNS for the caller (bind `uid`): one statement, one round trip."""
+    st = FeedState.__table__.c
+    return cached(("feed bounds", bool(is_admin), bool(scoped)), lambda: select(
+        *state_columns(visible_watermark(is_admin, scoped), _AT)).where(st.id == 1))
+
+
+def bounds_and_periods(scoped):
+    """A member's feed state in one statement: STATE_COLUMNS followed by one access period (scope, start,
+    end) per row, the caller's (to one scope, if `scoped`); a caller with none gets one row whose period
+    columns are NULL. A page's ranges and the project check (can_follow) are computed from these rows:
+    one round trip where bounds, periods and the check took three."""
+    st = FeedState.__table__.c
+    # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.
+    period = FeedAccess.__table__.alias("period")
+
+    def build():
+        a = period.c
+        on = a.principal_id == bindparam("uid")
+        if scoped:
+            on = on & (a.scope_id == bindparam("scope"))
+        return (select(*state_columns(visible_watermark(False, scoped), _AT), a.scope_id, a.start_pos, a.end_pos)
+                .select_from(FeedState.__table__.outerjoin(period, on)).where(st.id == 1))
+
+    return cached(("feed bounds and periods", bool(scoped)), build)
+
+
+def _ranges(periods, since, upto):
+    """The (scope, after, upto) position ranges the caller may read within (since, upto]: one per access
+    period (scope, start, end), or None for an admin (periods None: every scope is theirs)."""
+    if periods is None:
+        return None
+    ranges = []
+    for scope, start, end in periods:
+        lo, hi = max(since, start - 1), upto if end is None else min(upto, end)
+        if hi > lo:
+            ranges.append((scope, lo, hi))
+    return ranges
+
+
+def _page_statement(admin, scoped, n_ranges, types):
+    """The page's SELECT for one shape: an admin's global range (optionally one project), or one
+    (scope_id, position) index range per access period, each cut at the limit, merged by position.
+    Binds: uid, n (limit + 1), since/upto/project (admin), s<i>/lo<i>/hi<i> (per range)."""
+    c = Change.__table__.c
+    columns = [c[name] for name in PAGE_COLUMNS]
+    common = [c.audience.is_(None) | (c.audience == bindparam("uid"))]
+    quiet = quiet_types()
+    if types:  # as single binds with their values, not an expanding IN: a Lookup runs it as compiled
+        common.append(c.type.in_([literal(t, String) for t in types]))
+    elif quiet:
+        common.append(c.type.not_in([literal(t, String) for t in quiet]))
+    n = bindparam("n")
+    if admin:
+        stmt = select(*columns).where(c.position > bindparam("since"), c.position <= bindparam("upto"), *common)
+        if scoped:
+            stmt = stmt.where(c.scope_id == bindparam("project"))
+        return stmt.order_by(c.position).limit(n)
+    parts = [select(*columns).where(c.scope_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
+                                            c.position <= bindparam(f"hi{i}"), *common)
+             .order_by(c.position).limit(n).subquery() for i in range(n_ranges)]
+    if n_ranges == 1:
+        return select(parts[0])
+    merged = union_all(*(select(p) for p in parts)).subquery()
+    return select(merged).order_by(merged.c.position).limit(n)
+
+
+def _page(principal, periods, query, since, upto):
+    """Up to limit+1 visible changes after `since`, in position order, as raw rows of PAGE_COLUMNS,
+    and the function that puts one through the column types.
+
+    Driven from the caller's scopes, not from the global position range: one
+    index range of (scope_id, position) per access period, each cut at
+    limit+1, merged by position. A page costs what the caller's own changes
+    cost, however much history other tenants have. An admin reads every scope:
+    the global range (filtered by project when asked) is theirs. Each shape of
+    statement is built and compiled once (see Lookup).
+    """
+    ranges = _ranges(periods, since, upto)
+    if ranges == []:
+        return [], None
+    admin, scoped = ranges is None, query.project is not None
+    shape = (admin, scoped, 0 if admin else len(ranges), query.types)
+    lookup = cached(("feed page", *shape), lambda: _page_statement(*shape))
+    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.project}
+    for i, (scope, lo, hi) in enumerate(ranges or ()):
+        params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
+    return lookup.raw(**params)
+
+
+def can_follow(principal, periods, scope, since):
+    """Whether the principal may filter the feed by project `scope` from `since` (else 404): a member
+    with an access period to it open at `since` (from `periods`, theirs to that scope), an admin if the
+    project ever had a reader (one statement).
+
+    Only project ids qualify: access periods are kept per project, so a private
+    watermark's key (`<project>/<user>`) is no project, for admins neither.
+    """
+    if not principal.is_admin:
+        return any(end is None or end > since for _scope, _start, end in periods)
+    a = FeedAccess.__table__.c
+    return bool(cached("feed follow (admin)", lambda: select(exists().where(a.scope_id == bindparam("scope"))))
+                .first(scope=scope)[0])
+
+
+def quiet_types():
+    """Types delivered only when asked for by name (see Versioned.__feed_default__)."""
+    return sorted(name for name, model in MODELS.items() if not model.__feed_default__)
+
+
+@dataclass
+class Query:
+    since: str | None = None
+    limit: int = 100
+    project: str | None = None
+    types: tuple = ()
+    include_resource: bool = False
+
+
+@dataclass(frozen=True)
+class Span:
+    """What a page spans: the changes after `since` up to `upto`, each a position with its stamp
+    (`upto_stamp` is None when `upto` names no retained change, which leaves the page empty)."""
+
+    since: int
+    since_stamp: int
+    upto: int
+    upto_stamp: int | None
+
+    def next(self):
+        """(position, stamp) of the page's `next` when it holds every change up to `upto`."""
+        return (self.upto, self.upto_stamp) if self.upto > self.since else (self.since, self.since_stamp)
+
+
+def at_position(since_text):
+    """(the parsed cursor or None, the position to bind as `at`): BadCursor (400) if malformed."""
+    if since_text is None or since_text == "now":
+        return None, -1
+    parsed = cursors.parse(since_text)
+    return parsed, parsed.position
+
+
+def span(since_text, parsed, row):
+    """(LogBounds, Span) from a FeedStateRow, for the query's `since` (parsed by at_position). Raises
+    CursorUnknown or CursorExpired (410) for a cursor this database cannot continue. The one rule for
+    both paths: the Flask view (prepare) and the poll path (pollfeed.poll) call it with the same row."""
+    state = LogBounds(row.head, row.horizon, row.epoch, row.stamp, row.horizon_stamp)
+    if since_text is None:
+        return state, Span(state.horizon, state.horizon_stamp, row.upto, row.upto_stamp)
+    if since_text == "now":
+        return state, Span(state.head, state.stamp, state.head, state.stamp)
+    return state, Span(cursors.follow(parsed, state, row.at_stamp), parsed.stamp, row.upto, row.upto_stamp)
+
+
+def page_tag(principal_id, is_admin, query, state, span):
+    """The page's ETag (etags.feed_tag), from what both paths know before reading any change."""
+    return feed_tag(principal_id, is_admin, query, cursors.encode(state.epoch, span.since, span.since_stamp),
+                    span.upto, span.upto_stamp, state.horizon)
+
+
+def prepare(principal, query):
+    """Decide the page's bounds and ETag without reading any change: (span, etag, state, periods),
+    periods being the caller's access periods (None for an admin, who reads every scope)."""
+    scoped = query.project is not None
+    parsed, at = at_position(query.since)
+    if principal.is_admin:
+        own = None if not scoped else private_key(query.project, principal.id)
+        state_row = bounds_and_watermark(True, scoped).first(scope=query.project, own=own, at=at)
+        periods = None
+    else:
+        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.project, at=at)
+        state_row = rows[0]
+        width = len(STATE_COLUMNS)
+        periods = [row[width:] for row in rows if row[width] is not None]
+    state, page_span = span(query.since, parsed, FeedStateRow(*state_row[:len(STATE_COLUMNS)]))
+    if scoped and not can_follow(principal, periods, query.project, page_span.since):
+        raise NotFound()
+    etag = page_tag(principal.id, principal.is_admin, query, state, page_span)
+    check_read(etag)
+    return page_span, etag, state, periods
+
+
+def _change(epoch, r):
+    """One change as the page shows it (docs/http-api.md), from a processed ChangeRow."""
+    return {
+        "cursor": cursors.encode(epoch, r.position, r.stamp),
+        "type": r.type,
+        "id": r.resource_id,
+        "project_id": r.scope_id,  # the wire name (docs/http-api.md) of the engine's scope
+        "op": r.op,
+        "version": r.version,
+        "fields": list(r.fields or ()),
+        "at": rfc3339(r.at),
+    }
+
+
+#: Serialised changes, keyed by the epoch and the whole raw row (every column the JSON is made of). A
+#: logged change never changes (the log is append-only), so an entry can only be reused for a row equal
+#: in every column it shows: it is never stale, not even if a restore hands a position out again.
+#: Many dashboards read the same recent changes: each is turned into JSON once per worker, not once
+#: per poll.
+_SERIALISED = {}
+_SERIALISED_MAX = 65536
+_POSITION = ChangeRow._fields.index("position")
+_FIELDS = ChangeRow._fields.index("fields")
+_STAMP = ChangeRow._fields.index("stamp")
+
+
+def _serialised(epoch, raw, process):
+    key = raw if type(raw) is tuple else tuple(raw)
+    if type(key[_FIELDS]) is list:  # PostgreSQL's driver decodes `fields` (json) into a list
+        key = (*key[:_FIELDS], tuple(key[_FIELDS]), *key[_FIELDS + 1:])
+    key = (epoch, key)
+    found = _SERIALISED.get(key)
+    if found is None:
+        if len(_SERIALISED) >= _SERIALISED_MAX:
+            _SERIALISED.clear()
+        found = _SERIALISED[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw))))
+    return found
+
+
+_JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+def read(principal, query):
+    """The feed page and its ETag. The page is JSON text, its changes serialised once (see
+    _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
+    page_span, etag, state, periods = prepare(principal, query)
+    rows, process = [], None
+    if query.since != "now" and page_span.upto > page_span.since:
+        rows, process = _page(principal, periods, query, page_span.since, page_span.upto)
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_cursor = cursors.encode(state.epoch, *((rows[-1][_POSITION], rows[-1][_STAMP]) if has_more
+                                                 else page_span.next()))
+    if query.include_resource:
+        changes = [_change(state.epoch, ChangeRow(*process(raw))) for raw in rows]
+        if changes:
+            _embed(principal, changes)
+        return {"changes": changes, "next": next_cursor, "has_more": has_more}, etag
+    changes = ",".join(_serialised(state.epoch, raw, process) for raw in rows)
+    tail = _JSON.encode({"has_more": has_more, "next": next_cursor})
+    return f'{{"changes":[{changes}],{tail[1:]}', etag
+
+
+def _embed(principal, changes):
+    """include=resource: the current representation, or null if deleted or no longer readable."""
+    readable = None
+    if not principal.is_admin:
+        a = FeedAccess.__table__.c
+        readable = set(
+            db.session.scalars(select(a.scope_id).where(a.principal_id == principal.id, a.end_pos.is_(None)))
+        )
+    by_type = {}
+    for ch in changes:
+        by_type.setdefault(ch["type"], set()).add(ch["id"])
+    current = {}
+    for type_name, ids in by_type.items():
+        model, dump = MODELS.get(type_name), REPRESENTATIONS.get(type_name)
+        if model is None or dump is None:
+            continue
+        for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
+            if (readable is None or obj.scope_id in readable) and obj.audience_id in (None, principal.id):
+                current[(type_name, obj.id)] = dump(obj)
+    for ch in changes:
+        ch["resource"] = current.get((ch["type"], ch["id"]))

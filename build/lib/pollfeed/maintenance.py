@@ -1,0 +1,127 @@
+"""Log lifecycle: compaction to the retention window, a new epoch after a restore, and a consistency check."""
+import secrets
+
+from sqlalchemy import delete, func, select, update
+
+from .changelog import Change, FeedState, Watermark
+from .state import db
+from .versioned import MODELS, private_key, utcnow
+
+
+def compact(retention, batch=5000, progress=None):
+    """Drop changes older than `retention`; returns how many were dropped.
+
+    The horizon is raised first, in its own transaction: from then on a cursor
+    below it gets 410 and re-lists, rather than silently missing the changes
+    being deleted. Deletion goes in batches, each its own transaction, so a
+    large log never holds one long lock; a crash mid-way leaves only a
+    smaller log above the same horizon, and the next run finishes the job.
+    """
+    c, s = Change.__table__.c, FeedState.__table__.c
+    cutoff = utcnow() - retention
+    upto = db.session.scalar(select(func.max(c.position)).where(c.at < cutoff))
+    if upto is None:
+        db.session.commit()
+        return 0
+    # The horizon's stamp with it: a cursor at the horizon is checked against it once the change is gone.
+    db.session.execute(update(FeedState.__table__).where(s.id == 1, s.horizon < upto).values(
+        horizon=upto, horizon_stamp=select(c.stamp).where(c.position == upto).scalar_subquery()))
+    db.session.commit()
+    upto = db.session.scalar(select(s.horizon).where(s.id == 1))
+    total = db.session.scalar(select(func.count()).where(c.position <= upto))
+    if progress:
+        progress.length = total
+    dropped = 0
+    while True:
+        first = select(c.position).where(c.position <= upto).order_by(c.position).limit(batch).scalar_subquery()
+        n = db.session.execute(delete(Change.__table__).where(c.position.in_(first))).rowcount
+        db.session.commit()
+        if not n:
+            return dropped
+        dropped += n
+        if progress:
+            progress.update(n)
+
+
+def rotate_epoch():
+    """A new cursor epoch: every cursor issued before answers 410 `cursor-unknown`, and its client
+    re-lists. Not needed after a restore (stamps refuse exactly the cursors the restore broke: see
+    cursor.py); kept for an operator who wants every client to re-list. Returns (old, new)."""
+    s = FeedState.__table__.c
+    old = db.session.scalar(select(s.epoch).where(s.id == 1))
+    new = old
+    while new == old:
+        new = secrets.token_hex(4)
+    db.session.execute(update(FeedState.__table__).where(s.id == 1).values(epoch=new))
+    db.session.commit()
+    return old, new
+
+
+def verify():
+    """Every inconsistency between the log and the rows, as a list of sentences (empty if none)."""
+    c = Change.__table__.c
+    s = FeedState.__table__.c
+    problems = []
+    head, horizon = db.session.execute(select(s.head, s.horizon).where(s.id == 1)).one()
+    count, low, high = db.session.execute(select(func.count(), func.min(c.position), func.max(c.position))).one()
+    if count:
+        if low <= horizon:
+            problems.append(f"changes at or below the horizon {horizon} remain (lowest {low})")
+        if high != head:
+            problems.append(f"the newest change is at {high} but the head is {head}")
+        if count != high - low + 1:
+            problems.append(f"positions {low}..{high} have {high - low + 1 - count} gap(s)")
+    elif head != horizon:
+        problems.append(f"the log is empty but the head {head} is above the horizon {horizon}")
+
+    newest = (
+        select(c.type, c.resource_id, func.max(c.position).label("position"))
+        .group_by(c.type, c.resource_id).subquery()
+    )
+    latest = {
+        (row.type, row.resource_id): (row.op, row.version)
+        for row in db.session.execute(
+            select(c.type, c.resource_id, c.op, c.version).join(newest, newest.c.position == c.position)
+        )
+    }
+    for type_name, model in sorted(MODELS.items()):
+        live = dict(db.session.execute(select(model.id, model.version)).all())
+        for (t, rid), (op, version) in latest.items():
+            if t != type_name:
+                continue
+            if op == "delete" and rid in live:
+                problems.append(f"{t} {rid} exists but its newest change is a tombstone")
+            elif op != "delete" and rid not in live:
+                problems.append(f"{t} {rid} is gone without a tombstone")
+            elif op != "delete" and live[rid] != version:
+                problems.append(f"{t} {rid} has version {live[rid]} but its newest change says {version}")
+        if horizon == 0:
+            for rid in live.keys() - {r for (t, r) in latest if t == type_name}:
+                problems.append(f"{type_name} {rid} exists but has no change at all")
+
+    prev = func.lag(c.version).over(partition_by=(c.type, c.resource_id), order_by=c.position)
+    steps = select(c.type, c.resource_id, c.position, c.version, prev.label("prev")).subquery()
+    for row in db.session.execute(select(steps).where(steps.c.prev.is_not(None), steps.c.version != steps.c.prev + 1)):
+        problems.append(f"{row.type} {row.resource_id}: version {row.prev} is followed by {row.version} "
+                        f"at position {row.position}")
+
+    head_stamp = db.session.scalar(select(s.stamp).where(s.id == 1))
+    found = db.session.scalar(select(c.stamp).where(c.position == head))
+    if found is not None and found != head_stamp:
+        problems.append(f"the head's stamp {head_stamp} is not its change's {found}")
+    for key, stamp, found in db.session.execute(
+        select(Watermark.scope_key, Watermark.stamp, c.stamp)
+        .join(Change.__table__, c.position == Watermark.position)
+    ):
+        if stamp != found:
+            problems.append(f"scope {key}: watermark stamp {stamp} but its change's is {found}")
+
+    marks = dict(db.session.execute(select(Watermark.scope_key, Watermark.position)).all())
+    for scope_id, audience, top in db.session.execute(
+        select(c.scope_id, c.audience, func.max(c.position)).where(c.scope_id.is_not(None))
+        .group_by(c.scope_id, c.audience)
+    ):
+        key = scope_id if audience is None else private_key(scope_id, audience)
+        if marks.get(key) != top:
+            problems.append(f"scope {key}: watermark {marks.get(key)} but newest change {top}")
+    return problems

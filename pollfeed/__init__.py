@@ -1,0 +1,58 @@
+"""Pollfeed: versions, 304s, If-Match and a gap-free change feed for any Flask-SQLAlchemy app.
+
+    db = SQLAlchemy()
+    pf = Pollfeed(db=db)          # or Pollfeed(app, db=db)
+    pf.init_app(app)              # after db.init_app(app)
+
+The engine imports nothing from the app that uses it; the app builds on it. Its state for each app
+lives in `app.extensions["pollfeed"]`.
+"""
+from dataclasses import dataclass, field
+
+from . import changelog, http, idempotency, openapi, polling
+from .state import NAMING_CONVENTION, metadata
+
+__version__ = "0.1.0"
+
+__all__ = ["NAMING_CONVENTION", "Pollfeed", "__version__", "metadata"]
+
+
+@dataclass
+class AppState:
+    """What the engine keeps for one app (`app.extensions["pollfeed"]`)."""
+
+    extension: "Pollfeed"
+    db: object
+    api: object = None
+    extra: dict = field(default_factory=dict)
+
+
+class Pollfeed:
+    """The Flask extension.
+
+    `db` is the app's Flask-SQLAlchemy object; `api`, when given, a flask-smorest `Api` whose OpenAPI
+    document the engine completes (conditional headers, problem types).
+    """
+
+    def __init__(self, app=None, *, db=None, api=None):
+        self.db = db
+        self.api = api
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app):
+        """Wire the engine into `app`. Calling it again for the same app does nothing."""
+        if "pollfeed" in app.extensions:
+            return
+        if self.db is None:
+            raise TypeError("Pollfeed needs the app's Flask-SQLAlchemy object: Pollfeed(db=db).")
+        if "sqlalchemy" not in app.extensions:
+            raise RuntimeError("Call db.init_app(app) before Pollfeed's init_app(app).")
+        state = AppState(extension=self, db=self.db, api=self.api)
+        app.extensions["pollfeed"] = state
+        changelog.install()
+        idempotency.init_app(app)  # first: its after_request hook runs last
+        if self.api is not None:
+            openapi.init_app(self.api)
+        polling.init_app(app)
+        app.before_request(http.refuse_nul)

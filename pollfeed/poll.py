@@ -1,0 +1,655 @@
+"""The poll path: a conditional GET answered 304 by one SQL statement, ahead of Flask.
+
+A dashboard's poll is nearly always "nothing new". This WSGI middleware
+answers that case before Flask routes, parses or serialises anything: it
+matches the path against the GET routes that declare how they are polled
+(`item`, `scoped_list`, `feed` below), and runs one statement, compiled once
+per dialect, that goes from the token's hash to the principal, the read rule,
+and the version or watermark the tag is made of. When the client's
+If-None-Match names that tag, it answers 304 with exactly the headers Flask's
+304 would carry. Everything else goes to Flask unchanged: a tag that no longer
+matches (a 200), any other precondition header, a malformed request, an
+unknown route, a route that declares nothing, and any database error, so that
+401, 404, 410 and the 503 mapping have one home.
+
+The declarations are the ones the Flask views serve themselves from: `item`
+loads the row for the view through `resources.read_item` with the same model,
+keys and read rule; list and feed views compute the same tags through
+`resources` and `feed`. A differential test (tests/sync/test_poll_path.py) keeps
+both paths' 304s equal, header by header, on every GET route.
+
+Each poll reads the database, on a connection of the thread's own in
+autocommit mode, so a write committed by any worker is seen by the next poll
+on any other. On SQLite the decision (path, query and token -> the current
+tag) is remembered per connection under the database's own record of commits:
+the WAL-index header, which every commit rewrites (pollfeed.walindex), or where
+that cannot be read `PRAGMA data_version`, which moves whenever any other
+connection, in any process, commits (the poll path's connection never
+writes). A repeated poll reads that record, and routes, parses and runs its
+statement again only if something was committed since.
+PostgreSQL has no such counter short of a round trip, so there each poll runs
+its statement.
+"""
+import functools
+import hmac
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+from urllib.parse import parse_qsl
+
+from flask import g
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
+from sqlalchemy.exc import DBAPIError
+from werkzeug.http import parse_etags
+
+from . import cursor as cursors
+from . import walindex
+from .changelog import FeedAccess, FeedState, Watermark
+from .etags import digest_tag, list_tag, version_tag
+from .feed import (
+    STATE_COLUMNS,
+    FeedStateRow,
+    Query,
+    at_position,
+    mark,
+    member_watermark,
+    page_tag,
+    scope_position,
+    scope_stamp,
+    span,
+    stamp_at,
+)
+from .polling import advice_headers
+from .problems import NotFound
+from .resources import read_item
+from .versioned import MODELS, private_key
+
+log = logging.getLogger("pollfeed.poll")
+
+#: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
+PRINCIPAL = "<principal>"
+
+
+class PrincipalSource(NamedTuple):
+    """How a token's hash finds its principal, in SQL (registered by the auth package)."""
+
+    source: Any  # a FROM clause joining tokens to users
+    token_hash: Any
+    user_id: Any
+    is_admin: Any
+    name: Any
+    valid: Any  # a clause: the token is not revoked
+    digest: Callable[[str], str]  # token -> its stored hash
+
+
+#: The environ key under which a poll the path handed to Flask carries the caller it already found:
+#: (token hash, user id, name, is_admin). The auth package takes it instead of looking the token up
+#: again: a 200 after a poll costs one round trip fewer. (A key no client can set: WSGI puts request
+#: headers under HTTP_*.)
+PRINCIPAL_KEY = "pollfeed.principal"
+
+#: Filled by `configure`: the principal source and the read rule, rule(scope, user_id, is_admin) -> clause.
+_AUTH = {}
+
+
+def configure(principal, readable):
+    """Called once by the app factory with the auth package's principal source and read rule."""
+    _AUTH["principal"], _AUTH["readable"] = principal, readable
+
+
+def readable_rule(scope_column):
+    """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
+    return _AUTH["readable"](scope_column)
+
+
+# --- declarations --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """GET of one versioned row: `keys` map model attributes to URL variables (or PRINCIPAL)."""
+
+    model: type
+    keys: tuple
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class ScopedList:
+    """GET of a list tagged by a scope's watermark (the caller's private one with `audience`).
+
+    `query` is the view's query-string schema: a poll whose query it refuses goes to Flask.
+    `digest` (a resources.Digest) makes the list digest-tagged instead: always, or when its
+    query parameter is given (a search).
+    """
+
+    scope_arg: str = "project_id"  # the URL variable that holds the scope id
+    audience: bool = False
+    query: Any = None
+    digest: Any = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """GET /changes."""
+
+    query: Any = None
+
+
+@dataclass(frozen=True)
+class CallerList:
+    """GET of everything the caller can read (their projects), tagged by their visible watermark."""
+
+    query: Any = None
+
+
+def _mark(spec):
+    def decorate(fn):
+        fn.__poll__ = spec
+        return fn
+    return decorate
+
+
+def item(model, optional=False, **keys):
+    """Declare an item GET and serve the Flask path from the same declaration.
+
+    The view receives the loaded row (or None, with `optional`, when there is
+    none) in place of the URL variables named in `keys`; 404 and 304 are
+    decided before it runs, from the version alone.
+    """
+    spec = Item(model, tuple(keys.items()), optional)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def view(self, *args, **kwargs):
+            values = {attr: g.principal.id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
+            try:
+                obj = read_item(model, readable_rule, **values)
+            except NotFound:
+                if not optional:
+                    raise
+                obj = None
+            if not optional:  # with `optional` the view answers for a missing row: it keeps the variables
+                for _attr, var in spec.keys:
+                    kwargs.pop(var, None)
+            return fn(self, obj, *args, **kwargs)
+
+        view.__poll__ = spec
+        return view
+
+    return decorate
+
+
+def scoped_list(scope_arg="project_id", audience=False, query=None, digest=None):
+    """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page, or
+    with resources.digest_page and the same `digest`)."""
+    return _mark(ScopedList(scope_arg, audience, query, digest))
+
+
+def caller_list(query=None):
+    """Declare a list of everything the caller can read (the view tags it with resources.caller_page)."""
+    return _mark(CallerList(query))
+
+
+def feed(query=None):
+    """Declare the change feed (the view tags it with feed.read)."""
+    return _mark(Feed(query))
+
+
+# --- statements ----------------------------------------------------------------------------------
+
+class _Compiled:
+    """A SELECT compiled once per dialect, run on a raw DB-API cursor, results through the column types."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self.by_dialect = {}
+
+    def run(self, dialect, cursor, params):
+        entry = self.by_dialect.get(dialect.name)
+        if entry is None:
+            compiled = self.statement.compile(dialect=dialect)
+            names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+            binds = [compiled.binds[n] for n in names]  # ours by key; literals keep their own values
+            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for c in self.statement.selected_columns]
+            entry = self.by_dialect[dialect.name] = (str(compiled), compiled.positional, names, binds, processors)
+        sql, positional, names, binds, processors = entry
+        values = [params[b.key] if b.key in params else b.effective_value for b in binds]
+        cursor.execute(sql, tuple(values) if positional else dict(zip(names, values, strict=True)))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+
+def data_version(conn):
+    """SQLite's record of commits as a statement: PRAGMA data_version on a cursor kept for it."""
+    cursor = conn.cursor()
+    return lambda: cursor.execute("PRAGMA data_version").fetchone()[0]
+
+
+def _principal_select(*columns):
+    p = _AUTH["principal"]
+    # the principal's name last: a statement's own columns keep their places from row[3] on
+    return (select(p.token_hash, p.user_id, p.is_admin, *columns, p.name).select_from(p.source)
+            .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
+
+
+def _scope_exists(scope):
+    """The scope names something that exists: a row of the model that is its own scope (the project)."""
+    owners = [m for m in MODELS.values() if m.__scope_attr__ == "id"]
+    return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
+
+
+def _build_item(spec):
+    p, model = _AUTH["principal"], spec.model
+    criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else bindparam(f"u_{var}", type_=String))
+                for attr, var in spec.keys]
+    scope = getattr(model, model.__scope_attr__)
+    audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
+    return _principal_select(model.version, model.stamp, audience).select_from(model.__table__).where(
+        *criteria, _AUTH["readable"](scope, p.user_id, p.is_admin))
+
+
+def _build_scoped(spec):
+    p = _AUTH["principal"]
+    st = FeedState.__table__.c
+    key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
+           else bindparam("u_scope_key", type_=String))
+    scope = bindparam("u_scope", type_=String)
+    return (_principal_select(scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
+            .join(FeedState.__table__, st.id == 1)
+            .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
+                   _AUTH["readable"](scope, p.user_id, p.is_admin)))
+
+
+def _build_digest(spec):
+    """The digest's parts and, read in the same snapshot, the scope's watermark they were taken at."""
+    p = _AUTH["principal"]
+    scope = bindparam("u_scope", type_=String)
+    parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
+                                  p.user_id)
+    key = bindparam("u_scope_w", type_=String)
+    return _principal_select(parts, scope_position(key), scope_stamp(key)).where(
+        _scope_exists(bindparam("u_scope_exists", type_=String)),
+                                                     _AUTH["readable"](scope, p.user_id, p.is_admin))
+
+
+def _visible_sql(user_id, is_admin, scoped):
+    """The caller's visible watermark, as feed.visible_watermark, correlated to the principal's columns."""
+    w, st = Watermark.__table__.c, FeedState.__table__.c
+    member = member_watermark(user_id, bindparam("f_scope", type_=String) if scoped else None)
+    if scoped:
+        admin = select(func.coalesce(func.max(w.position), 0)).where(
+            w.scope_key.in_([bindparam("f_scope2", type_=String),
+                       private_key(bindparam("f_scope3", type_=String), user_id)])).scalar_subquery()
+    else:
+        admin = st.head
+    return case((is_admin, admin), else_=member)
+
+
+def _build_feed(scoped):
+    p = _AUTH["principal"]
+    st, a = FeedState.__table__.c, FeedAccess.__table__.c
+    visible = _visible_sql(p.user_id, p.is_admin, scoped)
+    columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible),
+               stamp_at(bindparam("f_at", type_=BigInteger))]
+    assert len(columns) == len(STATE_COLUMNS)  # feed.STATE_COLUMNS, in its order: read as a FeedStateRow
+    if scoped:
+        # The newest end of the caller's access periods to the project (NULL: still a member; an
+        # admin: the project ever had a reader): feed.can_follow decides from it and `since`.
+        open_end = literal(2**62)
+        periods = select(func.max(func.coalesce(a.end_pos, open_end))).where(
+            a.scope_id == bindparam("f_scope4", type_=String),
+            or_(p.is_admin, a.principal_id == p.user_id)).scalar_subquery()
+        columns.append(periods)
+    else:
+        columns.append(null())
+    return _principal_select(*columns).join(FeedState.__table__, st.id == 1)
+
+
+def _build_caller():
+    p = _AUTH["principal"]
+    st = FeedState.__table__.c
+    visible = _visible_sql(p.user_id, p.is_admin, False)
+    return _principal_select(visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
+        FeedState.__table__, st.id == 1)
+
+
+# --- the middleware ------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_FLASK = (None, None, None)  # a decision: Flask answers (and finds the caller itself)
+
+
+@dataclass
+class _Route:
+    pattern: Any
+    spec: Any
+    rule: str
+    statements: dict = field(default_factory=dict)
+
+
+# Polls repeat: the same dashboard asks for the same path and query string every few seconds. So the
+# path's route, the parsed query string and whether a schema accepts it are remembered (bounded, per
+# worker process); none of them depends on the database.
+
+@functools.lru_cache(maxsize=8192)
+def _first_values(query_string):
+    """The query string's first value per name, as webargs takes them (read-only: shared)."""
+    args = {}
+    for k, v in parse_qsl(query_string, keep_blank_values=True):
+        args.setdefault(k, v)
+    return args
+
+
+@functools.lru_cache(maxsize=8192)
+def _accepts(schema, query_string):
+    try:
+        schema.load(_first_values(query_string), unknown=EXCLUDE)
+    except ValidationError:
+        return False
+    return True
+
+
+class PollPath:
+    """WSGI middleware in front of Flask; see the module's docstring."""
+
+    def __init__(self, app):
+        self.app, self.flask = app, app.wsgi_app
+        self.routes = None
+        self.matched = {}  # path -> (route, URL values): see _first_values
+        self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
+        self.answered = 0  # 304s this path answered (for tests and the curious)
+        # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
+        self.cors = bool(app.config.get("CORS_ORIGINS"))
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        from .state import db
+
+        with app.app_context():
+            self.engine = db.engine
+        self.database_errors = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
+        # Remember answers under SQLite's change counter: only for a database file, where the poll
+        # path's connection is its own (an in-memory database's would be shared with the writers').
+        database = self.engine.url.database
+        self.remembers = (self.engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
+                          and not database.startswith("file::memory:") and app.config.get("POLL_MEMO", True))
+        self.header_path = (os.path.abspath(database) if self.remembers and not database.startswith("file:")
+                            else None)
+
+    # -- routing
+
+    def _routes(self):
+        if self.routes is None:
+            with self.lock:
+                if self.routes is None:
+                    routes = []
+                    for rule in self.app.url_map.iter_rules():
+                        if "GET" not in rule.methods:
+                            continue
+                        view = self.app.view_functions[rule.endpoint]
+                        fn = getattr(getattr(view, "view_class", None), "get", view)
+                        spec = getattr(fn, "__poll__", None)
+                        if spec is not None:
+                            regex = "^" + _SEGMENT.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)",
+                                                       re.escape(rule.rule).replace(r"\<", "<").replace(r"\>", ">"))
+                            routes.append(_Route(re.compile(regex + "$"), spec, rule.rule))
+                    self.routes = routes
+        return self.routes
+
+    def _match(self, path):
+        found = self.matched.get(path)
+        if found is None:
+            found = (None, None)
+            for route in self._routes():
+                m = route.pattern.match(path)
+                if m:
+                    found = (route, m.groupdict())
+                    break
+            if len(self.matched) >= 8192:
+                self.matched.clear()
+            self.matched[path] = found
+        return found
+
+    # -- the database
+
+    def _cursor(self):
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            raw = self.engine.raw_connection()  # made by the engine: SQLite's pragmas and WAL apply
+            raw.detach()  # ours for this thread: not the pool's, so it never holds a pooled slot
+            conn = raw.dbapi_connection
+            if self.engine.dialect.name == "postgresql":
+                conn.autocommit = True  # every poll its own snapshot: nothing committed is missed
+                # The poll path's statements are fixed, indexed lookups, prepared by psycopg after a few
+                # runs; PostgreSQL would still re-plan some on every run (a custom plan per parameter
+                # set: about 0.4 ms for the feed's, whose execution takes 0.1 ms). A generic plan is the
+                # same plan without the planning (bench/poll304.py, docs/benchmarks.md).
+                conn.execute("SET plan_cache_mode = force_generic_plan")
+            self.local.conn = conn
+            self.local.decisions, self.local.seen = {}, None
+            self.local.record = None
+            if self.remembers:
+                pragma = data_version(conn)  # read once here: the connection is open in WAL mode after it
+                pragma()
+                # The record cheaper than a statement: the WAL-index header (pollfeed.walindex).
+                self.local.record = (self.header_path and walindex.reader(self.header_path)) or pragma
+        return conn.cursor()
+
+    def _drop(self):
+        conn = getattr(self.local, "conn", None)
+        self.local.conn = self.local.decisions = self.local.record = None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # it is gone already
+                pass
+
+    def close(self):
+        self._drop()
+
+    # -- WSGI
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_IF_NONE_MATCH" in environ
+                and environ.get("pollfeed.poll_path", True)):
+            try:
+                headers = self.decide(environ)
+            except self.database_errors:  # decided by Flask instead, which maps database errors to 503
+                log.debug("poll path: database error, Flask answers", exc_info=True)
+                self._drop()
+                headers = None
+            except Exception:  # a bug here must not cost the request: Flask answers, the log tells
+                log.exception("poll path failed; Flask answers")
+                self._drop()
+                headers = None
+            if headers is not None:
+                self.answered += 1
+                start_response("304 NOT MODIFIED", headers)
+                return []
+        return self.flask(environ, start_response)
+
+    def decide(self, environ):
+        """The 304's headers, or None for Flask to answer."""
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ or (
+                "HTTP_IF_UNMODIFIED_SINCE" in environ) or (self.cors and "HTTP_ORIGIN" in environ):
+            return None
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        hashed = _AUTH["principal"].digest(token)
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), hashed)
+        decisions = self._decisions()
+        found = decisions.get(key) if decisions is not None else None
+        if found is None:
+            found = self._decide(*key)
+            if decisions is not None:
+                if len(decisions) >= 8192:
+                    decisions.clear()
+                decisions[key] = found
+        rule, tag, caller = found
+        if caller is not None:  # Flask answers with the caller found here (PRINCIPAL_KEY)
+            environ[PRINCIPAL_KEY] = caller
+        if tag is None:
+            return None
+        given = environ["HTTP_IF_NONE_MATCH"]
+        if given != tag:  # the usual poll names exactly the current tag; anything else is parsed
+            tags = parse_etags(given)
+            if not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
+                return None
+        environ["pollfeed.route"] = rule
+        return [("ETag", tag), *advice_headers(self.app)]
+
+    def _decisions(self):
+        """SQLite: this connection's remembered decisions, emptied whenever the record of commits moved."""
+        if not self.remembers:
+            return None
+        local = self.local
+        if getattr(local, "conn", None) is None:
+            self._cursor().close()
+        committed = local.record()
+        if committed != local.seen:
+            local.decisions.clear()
+            local.seen = committed
+        return local.decisions
+
+    def _decide(self, path, qs, hashed):
+        """(route template, current tag, caller) for this path, query and token; without a tag Flask
+        decides. The caller (see PRINCIPAL_KEY) is whoever the token named when the statement ran.
+
+        On SQLite the answer is remembered under the change counter read before it was computed: it
+        reflects the database at that counter or later, and any later commit moves the counter.
+        """
+        if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
+            return _FLASK
+        route, values = self._match(path)
+        if route is None:
+            return _FLASK
+        args = _first_values(qs) if qs else {}
+        spec = route.spec
+        query = getattr(spec, "query", None)
+        if args and not isinstance(spec, Item) and query is not None and not _accepts(query, qs):
+            return _FLASK  # (items take no query parameters; Flask ignores them too)
+        self.local.caller = None  # set by _principal, if the statement found the token's principal
+        tag = self._tag(route, spec, values, args, hashed)
+        return (None if tag is None else route.rule, tag, self.local.caller)
+
+    def _run(self, route, key, build, params):
+        stmt = route.statements.get(key)
+        if stmt is None:
+            stmt = route.statements[key] = _Compiled(build())
+        cursor = self._cursor()
+        try:
+            return stmt.run(self.engine.dialect, cursor, params)
+        finally:
+            cursor.close()
+
+    def _principal(self, row, hashed):
+        """(user id, is_admin) of the statement's row, or None: the token names nobody."""
+        if row is None or not hmac.compare_digest(row[0], hashed):
+            return None
+        self.local.caller = (hashed, row[1], row[-1], bool(row[2]))
+        return row[1], bool(row[2])
+
+    def _tag(self, route, spec, values, args, hashed):
+        if isinstance(spec, Item):
+            params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
+            row = self._run(route, "item", lambda: _build_item(spec), {"pf_hash": hashed, **params})
+            if self._principal(row, hashed) is None:
+                return None
+            return version_tag(row[3], row[4], row[5] if spec.model.__audience_attr__ else None)
+        if isinstance(spec, ScopedList) and spec.digest is not None and (
+                spec.digest.param is None or args.get(spec.digest.param)):
+            scope = values[spec.scope_arg]
+            value = spec.digest.value(args[spec.digest.param]) if spec.digest.param else ""
+            # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to
+            # a row it covers is a change in the scope. So a repeated search poll reads only the watermark
+            # (the list's statement) and reuses the digest; it aggregates again once the watermark moved.
+            memo_key = (route.rule, scope, value, hashed)
+            memo = self.digests.get(memo_key)
+            if memo is not None:
+                row = self._run(route, "list", lambda: _build_scoped(spec),
+                                {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
+                if self._principal(row, hashed) is None:
+                    return None
+                if (row[3], row[4]) == memo[0]:
+                    return memo[1]
+            row = self._run(route, "digest", lambda: _build_digest(spec),
+                            {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
+                             "u_scope_w": scope, "u_value": value})
+            if self._principal(row, hashed) is None:
+                return None
+            tag = digest_tag(row[3])
+            if len(self.digests) >= 8192:
+                self.digests.clear()
+            self.digests[memo_key] = ((row[4], row[5]), tag)
+            return tag
+        if isinstance(spec, ScopedList):
+            scope = values[spec.scope_arg]
+            row = self._run(route, "list", lambda: _build_scoped(spec),
+                            {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            return list_tag(*mark(*row[3:7]), principal[0] if spec.audience else None)
+        if isinstance(spec, CallerList):
+            row = self._run(route, "caller", _build_caller, {"pf_hash": hashed})
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            return list_tag(*mark(*row[3:7]), principal[0])
+        if isinstance(spec, Feed):
+            return self._feed_tag(route, args, hashed)
+        return None
+
+    def _feed_tag(self, route, args, hashed):
+        try:
+            limit = int(args.get("limit", "100"))
+        except ValueError:
+            return None
+        types = tuple(args["types"].split(",")) if "types" in args else ()
+        include = args.get("include")
+        since_text, project = args.get("since"), args.get("project")
+        if since_text == "" or not 1 <= limit <= 1000 or include not in (None, "resource") or (
+                "types" in args and not set(types) <= set(MODELS)):
+            return None
+        scoped = project is not None
+        try:
+            parsed, at = at_position(since_text)
+        except cursors.BadCursor:
+            return None  # 400: Flask's
+        params = {"pf_hash": hashed, "f_at": at}
+        if scoped:
+            params.update(f_scope=project, f_scope2=project, f_scope3=project, f_scope4=project)
+        row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
+        principal = self._principal(row, hashed)
+        if principal is None:
+            return None
+        width = len(STATE_COLUMNS)
+        try:
+            state, page_span = span(since_text, parsed, FeedStateRow(*row[3:3 + width]))
+        except (cursors.CursorUnknown, cursors.CursorExpired):
+            return None  # 410: Flask's
+        periods = row[3 + width]
+        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= page_span.since)):
+            return None  # 404: Flask's
+        query = Query(since=since_text, limit=limit, project=project, types=types,
+                      include_resource=include == "resource")
+        return page_tag(principal[0], principal[1], query, state, page_span)
+
+
+def install(app):
+    """Put the poll path in front of `app` (unless POLL_PATH is off); returns it (or None)."""
+    if not app.config.get("POLL_PATH", True):
+        return None
+    poll_path = PollPath(app)
+    app.wsgi_app = poll_path
+    app.extensions["pollfeed.poll_path"] = poll_path
+    return poll_path
+

@@ -1,0 +1,45 @@
+"""Poll advice: Poll-Interval (RFC 8941 dictionary), the caching headers and nosniff, in one after_request hook.
+
+The advised interval follows the server's load (pollfeed.load); the poll path (pollfeed.poll) sends the same
+headers, from `advice_headers`, on its own 304s.
+"""
+import json
+
+from . import load as loads
+
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+
+
+def caching_headers(config):
+    """A response's body depends on its caller, and with CORS on (app/cors.py) its headers on the Origin."""
+    vary = "Authorization, Origin" if config.get("CORS_ORIGINS") else "Authorization"
+    return (("Cache-Control", "private, no-cache"), ("Vary", vary))
+
+
+def advice_headers(app):
+    """What follows the ETag on a 304, exactly as the after_request hook below adds it."""
+    advice = ("Poll-Interval", app.extensions["pollfeed.load"].poll_interval())
+    return [NOSNIFF, *app.extensions["pollfeed.caching"], advice]
+
+
+def init_app(app):
+    load = app.extensions["pollfeed.load"] = loads.Load(app.config)
+    caching = app.extensions["pollfeed.caching"] = caching_headers(app.config)
+
+    @app.after_request
+    def advise(response):
+        # Static files set their own Cache-Control; API responses get the advice.
+        headers = response.headers
+        headers[NOSNIFF[0]] = NOSNIFF[1]  # every answer: a JSON body is never sniffed as HTML
+        if "Cache-Control" not in headers:
+            for name, value in caching:
+                headers[name] = value
+            headers["Poll-Interval"] = load.poll_interval()
+        return response
+
+
+def install_gate(app):
+    """Put the load gate in front of everything the app serves (see pollfeed.load)."""
+    body = json.dumps({"type": "overloaded", "title": "Service Unavailable", "status": 503,
+                       "detail": "The server is over capacity: poll again after Retry-After seconds."}).encode()
+    app.wsgi_app = loads.Gate(app.wsgi_app, app.extensions["pollfeed.load"], body)

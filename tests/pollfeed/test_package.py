@@ -1,0 +1,31 @@
+"""The engine is a package of its own: `pollfeed`, built as a wheel from the repository's pyproject.toml."""
+import email
+import subprocess
+import sys
+import zipfile
+
+from ..docs.samples import ROOT
+
+
+def test_the_wheel_holds_the_engine_only_and_imports_on_its_own(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    (wheel,) = tmp_path.glob("pollfeed-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta = email.message_from_bytes(z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))))
+        z.extractall(tmp_path / "site")
+    assert "pollfeed/__init__.py" in names and "pollfeed/changelog.py" in names
+    assert not [n for n in names if n.startswith(("app/", "tests/", "migrations/"))]  # the server stays out
+    import pollfeed
+
+    assert meta["Name"] == "pollfeed" and meta["Version"] == pollfeed.__version__
+    requires = meta.get_all("Requires-Dist")
+    assert requires and all("<" in r and ">=" in r for r in requires), requires  # ranges, not pins
+    # Imported from the wheel's files alone, from a directory with no checkout in it.
+    out = subprocess.run([sys.executable, "-c", "import pollfeed; print(pollfeed.__file__, pollfeed.Pollfeed)"],
+                         cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")}, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(str(tmp_path / "site" / "pollfeed"))

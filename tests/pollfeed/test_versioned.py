@@ -1,0 +1,87 @@
+"""Versions, the change log written in the same transaction, tombstones, no-op writes."""
+import pytest
+from sqlalchemy import select, update
+
+from app.boards.models import Task
+from app.extensions import db
+from pollfeed.changelog import Change
+
+
+def changes_of(app, resource_id):
+    with app.app_context():
+        return [(c.op, c.version, c.fields) for c in
+                db.session.scalars(select(Change).where(Change.resource_id == resource_id).order_by(Change.position))]
+
+
+def test_version_starts_at_1_and_moves_by_one_per_changing_write(app, alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    assert board["task"]["version"] == 1
+    assert alice.edit(path, {"title": "A"}).json["version"] == 2
+    assert alice.edit(path, {"title": "B", "points": 3}).json["version"] == 3
+    assert changes_of(app, board["task"]["id"]) == [
+        ("create", 1, []), ("update", 2, ["title"]), ("update", 3, ["title", "points"])]
+
+
+def test_a_write_that_changes_nothing_keeps_version_and_logs_nothing(app, alice, board):
+    path = f"/tasks/{board['task']['id']}"
+    before = changes_of(app, board["task"]["id"])
+    r = alice.edit(path, {"title": board["task"]["title"], "position": board["task"]["position"]})
+    assert r.json["version"] == 1
+    assert r.headers["ETag"] == alice.get(path).headers["ETag"]
+    assert changes_of(app, board["task"]["id"]) == before
+
+
+def test_delete_writes_a_tombstone_one_version_above(app, alice, board):
+    alice.edit(f"/tasks/{board['task']['id']}", {"title": "x"})
+    alice.remove(f"/tasks/{board['task']['id']}")
+    assert changes_of(app, board["task"]["id"])[-1] == ("delete", 3, [])
+
+
+def test_rolled_back_write_leaves_no_change(app, alice, board):
+    with app.app_context():
+        head = db.session.scalar(select(Change.position).order_by(Change.position.desc()))
+        task = db.session.get(Task, board["task"]["id"])
+        task.title = "never committed"
+        db.session.flush()
+        db.session.rollback()
+        db.session.commit()  # the pending change list was forgotten with the rollback
+        assert db.session.scalar(select(Change.position).order_by(Change.position.desc())) == head
+        assert db.session.get(Task, board["task"]["id"]).title == "Fix homepage"
+
+
+def test_the_log_is_written_by_the_session_not_by_routes(app, alice, board):
+    """Any ORM write, here one made outside any route, lands in the log."""
+    with app.app_context():
+        task = db.session.get(Task, board["task"]["id"])
+        task.description = "written from a script"
+        db.session.commit()
+    assert changes_of(app, board["task"]["id"])[-1] == ("update", 2, ["description"])
+
+
+def test_bulk_update_of_a_versioned_model_is_refused(app, board):
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="bypass the change log"):
+            db.session.execute(update(Task).values(title="bulk"))
+
+
+def test_positions_are_dense_and_increasing(app, alice, board):
+    for i in range(5):
+        alice.created(f"/projects/{board['pid']}/tasks", {"title": f"t{i}", "status_id": board["todo"]["id"]})
+    with app.app_context():
+        positions = list(db.session.scalars(select(Change.position).order_by(Change.position)))
+    assert positions == list(range(1, len(positions) + 1))
+
+
+def test_ids_are_opaque_strings_not_sequential(alice, board):
+    ids = [alice.created(f"/projects/{board['pid']}/tasks", {"title": "t", "status_id": board["todo"]["id"]})["id"]
+           for _ in range(3)]
+    assert all(isinstance(i, str) and len(i) == 26 for i in ids)
+    assert not any(i.isdigit() for i in ids)
+    assert len(set(i[-16:] for i in ids)) == 3  # random tails
+
+
+def test_timestamps_are_rfc3339_utc(alice, board):
+    t = board["task"]
+    assert t["created_at"].endswith("Z") and t["updated_at"].endswith("Z")
+    r = alice.get(f"/tasks/{t['id']}")
+    assert r.headers["Last-Modified"].endswith("GMT")
