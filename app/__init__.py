@@ -18,6 +18,7 @@ def create_app(overrides=None):
     app.config.update(config.load(instance_path=app.instance_path))
     if overrides:
         app.config.update(overrides)
+    app.config.setdefault("POLLFEED_CORS", bool(app.config["CORS_ORIGINS"]))  # the engine's view of CORS (cors.py)
     app.json.sort_keys = False
     register_extensions(app)
     register_blueprints(app)

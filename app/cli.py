@@ -1,22 +1,17 @@
-"""flask users / tokens / demo commands."""
-import sys
+"""flask users / tokens / demo commands (the engine brings `flask pollfeed`)."""
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from pollfeed import idempotency, maintenance
 from pollfeed.versioned import utcnow
 
 from .auth import tokens
 from .auth.models import Membership, Token, User
 from .boards.models import Project, Status, Task
-from .config import parse_duration
-from .extensions import db
+from .extensions import db, pf
 
 users_cli = AppGroup("users", help="Manage users.")
-changes_cli = AppGroup("changes", help="Maintain the change log.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke bearer tokens.")
 
 
@@ -117,40 +112,9 @@ def demo(base_url):
     click.echo(token)
 
 
-@changes_cli.command("compact")
-@click.option("--retention", default=None, help="Override CHANGES_RETENTION (e.g. 7d, 12h).")
-@click.option("--batch", default=5000, show_default=True, help="Changes deleted per transaction.")
-def changes_compact(retention, batch):
-    """Drop changes older than the retention window (cursors older than that get 410), and stored
-    Idempotency-Key responses older than IDEMPOTENCY_TTL."""
-    window = parse_duration(retention) if retention else current_app.config["CHANGES_RETENTION"]
-    with click.progressbar(length=0, label="compacting", file=sys.stderr) as bar:
-        dropped = maintenance.compact(window, batch=batch, progress=bar)
-    click.echo(f"dropped {dropped} change(s) older than {window}")
-    keys = idempotency.drop_expired(current_app.config["IDEMPOTENCY_TTL"])
-    click.echo(f"dropped {keys} idempotency key(s) older than {current_app.config['IDEMPOTENCY_TTL']}")
-
-
-@changes_cli.command("rotate-epoch")
-def changes_rotate_epoch():
-    """After restoring a backup: a new cursor epoch, so every open client re-lists instead of skipping changes."""
-    old, new = maintenance.rotate_epoch()
-    click.echo(f"cursor epoch {old} -> {new}: clients holding older cursors get 410 cursor-unknown and re-list")
-
-
-@changes_cli.command("verify")
-def changes_verify():
-    """Check the log against the rows: versions, tombstones, dense increasing positions."""
-    problems = maintenance.verify()
-    for line in problems:
-        click.echo(f"- {line}")
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found")
-    click.echo("change log consistent")
-
-
 def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
-    app.cli.add_command(changes_cli)
+    # `flask changes ...`, the name these commands had before the engine was a package: still works.
+    app.cli.add_command(pf.cli, "changes")
     app.cli.add_command(demo)

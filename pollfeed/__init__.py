@@ -9,7 +9,8 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, http, idempotency, openapi, polling
+from . import changelog, http, idempotency, openapi, polling, settings
+from .cli import cli
 from .state import NAMING_CONVENTION, metadata
 
 __version__ = "0.1.0"
@@ -37,6 +38,7 @@ class Pollfeed:
     def __init__(self, app=None, *, db=None, api=None):
         self.db = db
         self.api = api
+        self.cli = cli  # `flask pollfeed ...`; a host may add it under another name too
         if app is not None:
             self.init_app(app)
 
@@ -48,6 +50,7 @@ class Pollfeed:
             raise TypeError("Pollfeed needs the app's Flask-SQLAlchemy object: Pollfeed(db=db).")
         if "sqlalchemy" not in app.extensions:
             raise RuntimeError("Call db.init_app(app) before Pollfeed's init_app(app).")
+        settings.apply(app.config)
         state = AppState(extension=self, db=self.db, api=self.api)
         app.extensions["pollfeed"] = state
         changelog.install()
@@ -56,3 +59,4 @@ class Pollfeed:
             openapi.init_app(self.api)
         polling.init_app(app)
         app.before_request(http.refuse_nul)
+        app.cli.add_command(cli)

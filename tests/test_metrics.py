@@ -47,7 +47,8 @@ def test_metrics_count_routes_statuses_and_read_the_feed(app, alice, anonymous, 
         head, horizon = db.session.execute(db.select(FeedState.head, FeedState.horizon)).one()
     assert sample(text, "pollfeed_feed_head") == head and sample(text, "pollfeed_feed_horizon") == horizon
     assert sample(text, "pollfeed_feed_retained_changes") == head - horizon
-    assert sample(text, "pollfeed_poll_interval_seconds", page="visible") == app.config["POLL_INTERVAL_VISIBLE"]
+    visible = app.config["POLLFEED_POLL_INTERVAL_VISIBLE"]
+    assert sample(text, "pollfeed_poll_interval_seconds", page="visible") == visible
     assert sample(text, "pollfeed_shed_total") is not None
     assert "pollfeed_database_errors_total" in text
 

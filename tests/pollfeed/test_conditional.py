@@ -87,7 +87,7 @@ def test_if_unmodified_since(alice, board):
 
 
 def test_require_if_match_can_be_turned_off(app, alice, board):
-    app.config["REQUIRE_IF_MATCH"] = False
+    app.config["POLLFEED_REQUIRE_IF_MATCH"] = False
     assert alice.patch(f"/tasks/{board['task']['id']}", {"title": "x"}).status_code == 200
 
 

@@ -58,7 +58,7 @@ def test_an_expired_key_runs_again(app, alice, board, runner):
     pid, todo = board["pid"], board["todo"]["id"]
     body = {"title": "Daily", "status_id": todo}
     assert alice.post(f"/projects/{pid}/tasks", body, headers={"Idempotency-Key": "day"}).status_code == 201
-    app.config["IDEMPOTENCY_TTL"] = app.config["IDEMPOTENCY_TTL"] * 0
+    app.config["POLLFEED_IDEMPOTENCY_TTL"] = app.config["POLLFEED_IDEMPOTENCY_TTL"] * 0
     again = alice.post(f"/projects/{pid}/tasks", body, headers={"Idempotency-Key": "day"})
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
     assert len(tasks_titled(alice, pid, "Daily")) == 2

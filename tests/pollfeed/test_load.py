@@ -5,8 +5,8 @@ import pytest
 
 from pollfeed.load import Gate, Load
 
-CONFIG = {"POLL_INTERVAL_VISIBLE": 5, "POLL_INTERVAL_HIDDEN": 60, "POLL_INTERVAL_MAX": 300,
-          "OVERLOAD_DELAY": 0.05, "SHED_DELAY": 0.25, "LOAD_SMOOTHING": 1.0}
+CONFIG = {"POLLFEED_POLL_INTERVAL_VISIBLE": 5, "POLLFEED_POLL_INTERVAL_HIDDEN": 60, "POLLFEED_POLL_INTERVAL_MAX": 300,
+          "POLLFEED_OVERLOAD_DELAY": 0.05, "POLLFEED_SHED_DELAY": 0.25, "POLLFEED_LOAD_SMOOTHING": 1.0}
 
 
 def test_the_accept_queue_is_read_from_the_listening_socket():
@@ -64,7 +64,7 @@ def test_the_advice_grows_smoothly_with_the_queue_is_capped_and_shrinks_when_it_
         seen.append(load.intervals()[0])
     assert seen == sorted(seen) and seen[0] < seen[-1]  # rising, step by step
     assert seen[0] == 5 and seen[-1] >= 15  # 5 x (1 + (0.2 - 0.05) / 0.05) = 20 in the limit
-    assert load.intervals()[1] <= CONFIG["POLL_INTERVAL_MAX"]
+    assert load.intervals()[1] <= CONFIG["POLLFEED_POLL_INTERVAL_MAX"]
     load.update(10_000, now=t + 30)
     assert load.intervals() == (300, 300)  # capped
     load.update(0, now=t + 40)  # drained: ten smoothing periods later, back where it was
@@ -72,12 +72,12 @@ def test_the_advice_grows_smoothly_with_the_queue_is_capped_and_shrinks_when_it_
 
 
 def test_hidden_zero_stays_zero_and_shedding_starts_beyond_the_shed_delay():
-    load = Load({**CONFIG, "POLL_INTERVAL_HIDDEN": 0}, workers=1)
+    load = Load({**CONFIG, "POLLFEED_POLL_INTERVAL_HIDDEN": 0}, workers=1)
     load.service = 0.01
     load.update(100, now=load.at + 5)
     assert load.intervals()[1] == 0
     assert load.shed(0.26) and not load.shed(0.24)
-    assert not Load({**CONFIG, "SHED_DELAY": 0}).shed(100)  # 0 turns shedding off
+    assert not Load({**CONFIG, "POLLFEED_SHED_DELAY": 0}).shed(100)  # 0 turns shedding off
 
 
 def test_the_gate_sheds_only_api_reads_with_retry_after():

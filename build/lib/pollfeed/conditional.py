@@ -105,7 +105,7 @@ def check_write(etag, last_modified=None):
     headers = request.headers
     if "If-Match" in headers or "If-Unmodified-Since" in headers:
         _check_unchanged(etag, last_modified)
-    elif current_app.config["REQUIRE_IF_MATCH"]:
+    elif current_app.config["POLLFEED_REQUIRE_IF_MATCH"]:
         raise PreconditionRequired()
 
 

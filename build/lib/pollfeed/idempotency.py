@@ -14,7 +14,7 @@ adds the `(principal, key)` row with the response's status, headers and body, an
 
 Only 2xx answers are stored: an error writes nothing (its transaction is rolled back), so a retry
 simply runs again. The same key with another method, path or body is 422 `idempotency-key-reused`.
-Keys are per principal and kept for IDEMPOTENCY_TTL (24 h); `flask changes compact` drops older ones.
+Keys are per principal and kept for IDEMPOTENCY_TTL (24 h); `flask pollfeed compact` drops older ones.
 """
 import hashlib
 import re
@@ -100,7 +100,7 @@ def replay():
     fingerprint = _fingerprint()
     row = _stored(g.principal.id, key)
     if row is not None:
-        if row.created_at >= utcnow() - current_app.config["IDEMPOTENCY_TTL"]:
+        if row.created_at >= utcnow() - current_app.config["POLLFEED_IDEMPOTENCY_TTL"]:
             return _replay(row, fingerprint)
         db.session.delete(row)  # expired: the key starts afresh, in this request's transaction
     g.idempotency = Claim(g.principal.id, key, fingerprint)

@@ -74,12 +74,12 @@ class Load:
     """One per worker process: the smoothed queue delay, the advice it gives, and the shedding decision."""
 
     def __init__(self, config, workers=None):
-        self.visible = config["POLL_INTERVAL_VISIBLE"]
-        self.hidden = config["POLL_INTERVAL_HIDDEN"]
-        self.maximum = max(config["POLL_INTERVAL_MAX"], self.visible, self.hidden)
-        self.overload_delay = config["OVERLOAD_DELAY"]
-        self.shed_delay = config["SHED_DELAY"]
-        self.smoothing = config["LOAD_SMOOTHING"]
+        self.visible = config["POLLFEED_POLL_INTERVAL_VISIBLE"]
+        self.hidden = config["POLLFEED_POLL_INTERVAL_HIDDEN"]
+        self.maximum = max(config["POLLFEED_POLL_INTERVAL_MAX"], self.visible, self.hidden)
+        self.overload_delay = config["POLLFEED_OVERLOAD_DELAY"]
+        self.shed_delay = config["POLLFEED_SHED_DELAY"]
+        self.smoothing = config["POLLFEED_LOAD_SMOOTHING"]
         self.workers = workers or int(os.environ.get("POLLFEED_WORKERS", "1"))
         # A delay beyond the one that already gives the longest advice adds nothing but a slower recovery.
         self.ceiling = self.overload_delay * (1 + self.maximum / max(min(self.visible, self.hidden or self.visible), 1))

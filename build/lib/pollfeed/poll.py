@@ -366,7 +366,7 @@ class PollPath:
         self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
         self.answered = 0  # 304s this path answered (for tests and the curious)
         # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
-        self.cors = bool(app.config.get("CORS_ORIGINS"))
+        self.cors = app.config["POLLFEED_CORS"]
         self.local = threading.local()
         self.lock = threading.Lock()
         from .state import db
@@ -378,7 +378,7 @@ class PollPath:
         # path's connection is its own (an in-memory database's would be shared with the writers').
         database = self.engine.url.database
         self.remembers = (self.engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
-                          and not database.startswith("file::memory:") and app.config.get("POLL_MEMO", True))
+                          and not database.startswith("file::memory:") and app.config["POLLFEED_POLL_MEMO"])
         self.header_path = (os.path.abspath(database) if self.remembers and not database.startswith("file:")
                             else None)
 
@@ -646,7 +646,7 @@ class PollPath:
 
 def install(app):
     """Put the poll path in front of `app` (unless POLL_PATH is off); returns it (or None)."""
-    if not app.config.get("POLL_PATH", True):
+    if not app.config["POLLFEED_POLL_PATH"]:
         return None
     poll_path = PollPath(app)
     app.wsgi_app = poll_path

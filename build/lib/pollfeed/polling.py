@@ -11,8 +11,8 @@ NOSNIFF = ("X-Content-Type-Options", "nosniff")
 
 
 def caching_headers(config):
-    """A response's body depends on its caller, and with CORS on (app/cors.py) its headers on the Origin."""
-    vary = "Authorization, Origin" if config.get("CORS_ORIGINS") else "Authorization"
+    """A response's body depends on its caller, and with CORS on (POLLFEED_CORS) its headers on the Origin."""
+    vary = "Authorization, Origin" if config["POLLFEED_CORS"] else "Authorization"
     return (("Cache-Control", "private, no-cache"), ("Vary", vary))
 
 
