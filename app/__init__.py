@@ -39,7 +39,7 @@ def register_extensions(app):
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config))
     db.init_app(app)
     with app.app_context():
-        database.configure(db.engine, app)
+        database.configure(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     api.init_app(app)
     pf.init_app(app)

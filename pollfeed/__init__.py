@@ -9,7 +9,7 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, http, idempotency, openapi, polling, settings
+from . import changelog, http, idempotency, isolation, openapi, polling, settings
 from .cli import cli
 from .state import NAMING_CONVENTION, metadata
 
@@ -53,6 +53,8 @@ class Pollfeed:
         settings.apply(app.config)
         state = AppState(extension=self, db=self.db, api=self.api)
         app.extensions["pollfeed"] = state
+        with app.app_context():
+            isolation.configure(self.db.engine, app)
         changelog.install()
         idempotency.init_app(app)  # first: its after_request hook runs last
         if self.api is not None:

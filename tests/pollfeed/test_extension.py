@@ -39,7 +39,7 @@ def test_clear_errors_for_a_missing_db():
 def test_one_extension_on_two_apps_keeps_their_databases_apart(app, template_db, tmp_path, make_user):
     """The reference server's one `pf` bound to two apps: a write in one logs there and only there."""
     if template_db is None:
-        other_url = fresh_database(os.environ["TEST_DATABASE_URL"])
+        other_url = fresh_database(os.environ["TEST_DATABASE_URL"], alongside=True)  # keep the first
     else:
         shutil.copy(template_db, tmp_path / "other.db")
         other_url = f"sqlite:///{tmp_path / 'other.db'}"
