@@ -12,6 +12,8 @@ from app.extensions import db
 from .server import Server
 from .support import Api, approve, event_body, fresh_database
 
+pytest_plugins = ["pollfeed.testing"]  # the adopters' fixture (polling_client), as an adopter would load it
+
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
