@@ -56,3 +56,18 @@ def test_one_extension_on_two_apps_keeps_their_databases_apart(app, template_db,
     assert logged(other) == before_other
     with other.app_context():
         db.engine.dispose()
+
+
+def test_only_the_hosts_sessions_are_hooked(app):
+    """The commit hook is on the host's db.session (its sessionmaker's own class), not on every Session."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from pollfeed import changelog
+
+    hosts = db.session.session_factory.class_
+    assert hosts is not Session and issubclass(hosts, Session)
+    assert event.contains(hosts, "before_commit", changelog._before_commit)
+    assert not event.contains(Session, "before_commit", changelog._before_commit)
+    other = SQLAlchemy()
+    assert not event.contains(other.session.session_factory.class_, "before_commit", changelog._before_commit)

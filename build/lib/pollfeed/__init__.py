@@ -55,7 +55,7 @@ class Pollfeed:
         app.extensions["pollfeed"] = state
         with app.app_context():
             isolation.configure(self.db.engine, app)
-        changelog.install()
+        changelog.install(self.db.session)
         idempotency.init_app(app)  # first: its after_request hook runs last
         if self.api is not None:
             openapi.init_app(self.api)

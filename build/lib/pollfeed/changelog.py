@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from flask import g, has_app_context
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, bindparam, event, insert, inspect, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .stamps import new as new_stamp
 from .state import Base
@@ -318,8 +318,10 @@ def _refuse_bulk_writes(orm_execute_state):
                 )
 
 
-def install(session_class=Session):
-    """Attach the recorder to every session of `session_class` (idempotent)."""
+def install(sessions):
+    """Attach the recorder to the sessions of `sessions` (idempotent): the host's `db.session`, whose
+    sessionmaker has a Session class of its own, so that no other session in the process is hooked."""
+    session_class = sessions.session_factory.class_ if hasattr(sessions, "session_factory") else sessions
     for name, fn in (
         ("after_flush", _after_flush),
         ("before_commit", _before_commit),
