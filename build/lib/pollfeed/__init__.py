@@ -9,7 +9,7 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, http, idempotency, isolation, openapi, polling, settings
+from . import changelog, guards, http, idempotency, isolation, openapi, polling, settings
 from .cli import cli
 from .state import NAMING_CONVENTION, metadata
 
@@ -56,6 +56,7 @@ class Pollfeed:
         with app.app_context():
             isolation.configure(self.db.engine, app)
         changelog.install(self.db.session)
+        guards.on_create_all(self.db.metadata)  # db.create_all(): the engine's tables too, and the guards
         idempotency.init_app(app)  # first: its after_request hook runs last
         if self.api is not None:
             openapi.init_app(self.api)

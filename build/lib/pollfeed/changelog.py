@@ -16,10 +16,24 @@ what changed and bring their rows up to date in the same transaction, so a
 derived row's version moves in the same commit as its inputs.
 """
 import json
+import secrets
 from dataclasses import dataclass
 
 from flask import g, has_app_context
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, bindparam, event, insert, inspect, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .stamps import new as new_stamp
@@ -68,6 +82,18 @@ class FeedState(Base):
     horizon_stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+def seed(target, connection, **kw):
+    """The log's first row: head and horizon 0, a new epoch, a stamp. Written when the table is created
+    (create_all, or the engine's migration), never by the host."""
+    if connection.execute(select(FeedState.id)).first() is None:
+        stamp = new_stamp()
+        connection.execute(insert(FeedState).values(id=1, head=0, horizon=0, epoch=secrets.token_hex(4),
+                                                    stamp=stamp, horizon_stamp=stamp))
+
+
+event.listen(FeedState.__table__, "after_create", seed)
+
+
 class Watermark(Base):
     """Per scope key (a scope, or a principal's private part of one), the position of its newest change
     and that change's stamp."""
@@ -108,6 +134,10 @@ def _changed_fields(obj):
     ]
 
 
+def _text(value):
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One change made in this transaction, before it has a position; what derivers see."""
@@ -123,8 +153,11 @@ class Record:
 
     @classmethod
     def of(cls, obj, op, version, fields=()):
+        """The record of `obj`'s change. Ids are text in the log, as on the wire, whatever their column
+        type (an integer primary key is logged as "42")."""
         grant = getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None
-        return cls(obj.__change_type__, obj.id, obj.scope_id, op, version, tuple(fields), obj.audience_id, grant)
+        return cls(obj.__change_type__, _text(obj.id), _text(obj.scope_id), op, version, tuple(fields),
+                   _text(obj.audience_id), _text(grant))
 
     @property
     def scope_key(self):

@@ -3,6 +3,7 @@ import secrets
 
 from sqlalchemy import delete, func, select, update
 
+from . import guards
 from .changelog import Change, FeedState, Watermark
 from .state import db
 from .versioned import MODELS, private_key, utcnow
@@ -115,6 +116,10 @@ def verify():
     ):
         if stamp != found:
             problems.append(f"scope {key}: watermark stamp {stamp} but its change's is {found}")
+
+    for table in guards.missing(db.session.connection(), sorted(m.__tablename__ for m in MODELS.values())):
+        problems.append(f"table {table} has no version guard: a raw UPDATE could change a row under its ETag "
+                        "(pollfeed/guards.py)")
 
     marks = dict(db.session.execute(select(Watermark.scope_key, Watermark.position)).all())
     for scope_id, audience, top in db.session.execute(
