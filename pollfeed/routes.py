@@ -81,7 +81,7 @@ class ChangesPage(Schema):
 @blp.route("/changes", methods=["GET"])
 @blp.arguments(ChangesArgs, location="query", as_kwargs=True)
 @blp.response(200, ChangesPage, headers=LIST_HEADERS)
-@poll.feed()
+@poll.feed(ChangesArgs())
 @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
                     "400": {"description": "Bad cursor or parameter"},
                     "410": {"description": "Cursor expired: re-list"}})

@@ -14,7 +14,8 @@ QUERIES = {
     "/projects/<project_id>/events": ["?status=approved", "?from=2031-01-01T00:00:00Z", "?status=nope"],
     "/changes": ["?since=now", "", "?project={pid}", "?project={pid}&since=now", "?types=task,status",
                  "?types=task&include=resource&limit=7", "?limit=0", "?since=zz.1", "?project={pid}/x",
-                 "?since={cursor}&project={pid}", "?since={cursor}"],
+                 "?since={cursor}&project={pid}", "?since={cursor}", "?limit=1001", "?limit=abc", "?types=nope",
+                 "?types=", "?include=other", "?since=", "?since=a%20b", "?limit=1000&types=progress"],
     "/projects": ["?limit=1", "?limit=-1"],
 }
 
