@@ -47,11 +47,10 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from pollfeed import openapi
-    from pollfeed.routes import blp as changes_blp
 
     from .auth import protect
     from .auth.routes import blp as auth_blp
-    from .extensions import api
+    from .extensions import api, pf
     from .health import bp as health_bp
     from .web import bp as web_bp
 
@@ -60,7 +59,7 @@ def register_blueprints(app):
     protect(app, api, auth_blp)
     for name in DOMAINS:
         importlib.import_module(f"{__name__}.{name}").init_app(app, api)
-    protect(app, api, changes_blp)
+    protect(app, api, pf.blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     openapi.link_creations(api.spec)

@@ -38,7 +38,7 @@ def feed_tag(principal_id, is_admin, query, since, upto, upto_stamp, horizon):
     """`"f<digest>"`: a feed page, by the caller, the query and the positions the page spans: `since` as
     the cursor it is (epoch, position and stamp), `upto` with its stamp (None when it names no retained
     change, which makes the page empty: its body is then the `since` cursor's alone)."""
-    key = "|".join(map(str, (principal_id, is_admin, since, query.limit, query.project, ",".join(query.types),
+    key = "|".join(map(str, (principal_id, is_admin, since, query.limit, query.scope, ",".join(query.types),
                              query.include_resource, upto, upto_stamp, horizon)))
     return '"f' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 

@@ -620,16 +620,16 @@ class PollPath:
     def _feed_tag(self, route, loaded, hashed):
         """The feed page's tag, from the query as routes.ChangesArgs loaded it (limits, types, cursor
         characters: its rules, not a copy)."""
-        since_text, limit, project = loaded["since"], loaded["limit"], loaded["project"]
+        since_text, limit, scope = loaded["since"], loaded["limit"], loaded["scope_id"]
         types, include = tuple(loaded["types"] or ()), loaded["include"]
-        scoped = project is not None
+        scoped = scope is not None
         try:
             parsed, at = at_position(since_text)
         except cursors.BadCursor:
             return None  # 400: Flask's
         params = {"pf_hash": hashed, "f_at": at}
         if scoped:
-            params.update(f_scope=project, f_scope2=project, f_scope3=project, f_scope4=project)
+            params.update(f_scope=scope, f_scope2=scope, f_scope3=scope, f_scope4=scope)
         row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
         principal = self._principal(row, hashed)
         if principal is None:
@@ -640,9 +640,9 @@ class PollPath:
         except (cursors.CursorUnknown, cursors.CursorExpired):
             return None  # 410: Flask's
         periods = row[3 + width]
-        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= page_span.since)):
+        if scoped and (periods is None or "/" in scope or (not principal[1] and periods <= page_span.since)):
             return None  # 404: Flask's
-        query = Query(since=since_text, limit=limit, project=project, types=types,
+        query = Query(since=since_text, limit=limit, scope=scope, types=types,
                       include_resource=include == "resource")
         return page_tag(principal[0], principal[1], query, state, page_span)
 

@@ -260,7 +260,8 @@ def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board,
     made = [new_task(alice, board, f"t{i}")["id"] for i in range(3)]
     built = []
     change = feed._change
-    monkeypatch.setattr(feed, "_change", lambda epoch, row: built.append(row.position) or change(epoch, row))
+    monkeypatch.setattr(feed, "_change",
+                        lambda epoch, row, field: built.append(row.position) or change(epoch, row, field))
     first = alice.feed(since)
     assert [c["id"] for c in first["changes"]] == made and len(built) == 3
     again = alice.feed(since)
@@ -271,15 +272,17 @@ def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board,
     process = lambda raw: raw  # noqa: E731 (raw rows already in Python types here)
     row = feed.ChangeRow(position=7, type="task", resource_id="r1", scope_id="p1", op="update", version=2,
                          fields=["title"], at=__import__("datetime").datetime(2026, 1, 1), stamp=5)
-    one = feed._serialised("e1", tuple(row), process)
-    other = feed._serialised("e1", tuple(row._replace(version=3)), process)
+    one = feed._serialised("e1", tuple(row), process, "project_id")
+    other = feed._serialised("e1", tuple(row._replace(version=3)), process, "project_id")
     assert '"version":2' in one and '"version":3' in other
+    # and the scope's wire name is part of the key: another app's `team_id` is another entry
+    assert '"team_id":"p1"' in feed._serialised("e1", tuple(row), process, "team_id")
     changed = {"position": 8, "type": "status", "resource_id": "r2", "scope_id": "p2", "op": "delete",
                "version": 4, "fields": ["notes"], "at": row.at.replace(year=2027), "stamp": 6}
     assert set(changed) == set(feed.PAGE_COLUMNS)  # every column a page shows is part of the key
     for name, value in changed.items():
-        assert feed._serialised("e1", tuple(row._replace(**{name: value})), process) != one, name
-    assert feed._serialised("e2", tuple(row), process) != one  # another epoch: another cursor
+        assert feed._serialised("e1", tuple(row._replace(**{name: value})), process, "project_id") != one, name
+    assert feed._serialised("e2", tuple(row), process, "project_id") != one  # another epoch: another cursor
 
 
 @pytest.mark.parametrize("project", [False, True])

@@ -9,7 +9,7 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, guards, http, idempotency, isolation, openapi, polling, settings
+from . import changelog, guards, http, idempotency, isolation, openapi, polling, routes, settings
 from .cli import cli
 from .state import NAMING_CONVENTION, metadata
 
@@ -32,13 +32,19 @@ class Pollfeed:
     """The Flask extension.
 
     `db` is the app's Flask-SQLAlchemy object; `api`, when given, a flask-smorest `Api` whose OpenAPI
-    document the engine completes (conditional headers, problem types).
+    document the engine completes (conditional headers, problem types). `scope` names the host's scope
+    model on the wire (a project, a team, a board): the feed's filter `?<scope>=` and each change's
+    `<scope>_id`. `blueprint` is the change feed, GET /changes, for the host to register.
     """
 
-    def __init__(self, app=None, *, db=None, api=None):
+    def __init__(self, app=None, *, db=None, api=None, scope="project"):
+        if not (isinstance(scope, str) and scope.isidentifier() and scope.islower()):
+            raise ValueError(f"scope must be a lower-case name such as 'team', not {scope!r}")
         self.db = db
         self.api = api
+        self.scope = scope  # its name on the wire: the feed's filter ?<scope>= and each change's <scope>_id
         self.cli = cli  # `flask pollfeed ...`; a host may add it under another name too
+        self.blueprint = routes.changes_blueprint(scope)  # GET /changes, for the host to register
         if app is not None:
             self.init_app(app)
 

@@ -208,10 +208,10 @@ def _page(principal, periods, query, since, upto):
     ranges = _ranges(periods, since, upto)
     if ranges == []:
         return [], None
-    admin, scoped = ranges is None, query.project is not None
+    admin, scoped = ranges is None, query.scope is not None
     shape = (admin, scoped, 0 if admin else len(ranges), query.types)
     lookup = cached(("feed page", *shape), lambda: _page_statement(*shape))
-    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.project}
+    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.scope}
     for i, (scope, lo, hi) in enumerate(ranges or ()):
         params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
     return lookup.raw(**params)
@@ -241,7 +241,7 @@ def quiet_types():
 class Query:
     since: str | None = None
     limit: int = 100
-    project: str | None = None
+    scope: str | None = None  # the scope filter (`?project=` on the reference server's wire)
     types: tuple = ()
     include_resource: bool = False
 
@@ -290,32 +290,33 @@ def page_tag(principal_id, is_admin, query, state, span):
 def prepare(principal, query):
     """Decide the page's bounds and ETag without reading any change: (span, etag, state, periods),
     periods being the caller's access periods (None for an admin, who reads every scope)."""
-    scoped = query.project is not None
+    scoped = query.scope is not None
     parsed, at = at_position(query.since)
     if principal.is_admin:
-        own = None if not scoped else private_key(query.project, principal.id)
-        state_row = bounds_and_watermark(True, scoped).first(scope=query.project, own=own, at=at)
+        own = None if not scoped else private_key(query.scope, principal.id)
+        state_row = bounds_and_watermark(True, scoped).first(scope=query.scope, own=own, at=at)
         periods = None
     else:
-        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.project, at=at)
+        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.scope, at=at)
         state_row = rows[0]
         width = len(STATE_COLUMNS)
         periods = [row[width:] for row in rows if row[width] is not None]
     state, page_span = span(query.since, parsed, FeedStateRow(*state_row[:len(STATE_COLUMNS)]))
-    if scoped and not can_follow(principal, periods, query.project, page_span.since):
+    if scoped and not can_follow(principal, periods, query.scope, page_span.since):
         raise NotFound()
     etag = page_tag(principal.id, principal.is_admin, query, state, page_span)
     check_read(etag)
     return page_span, etag, state, periods
 
 
-def _change(epoch, r):
-    """One change as the page shows it (docs/http-api.md), from a processed ChangeRow."""
+def _change(epoch, r, scope_field):
+    """One change as the page shows it (docs/http-api.md), from a processed ChangeRow; the scope's id is
+    `scope_field` on the wire (`project_id` on the reference server's)."""
     return {
         "cursor": cursors.encode(epoch, r.position, r.stamp),
         "type": r.type,
         "id": r.resource_id,
-        "project_id": r.scope_id,  # the wire name (docs/http-api.md) of the engine's scope
+        scope_field: r.scope_id,
         "op": r.op,
         "version": r.version,
         "fields": list(r.fields or ()),
@@ -335,23 +336,23 @@ _FIELDS = ChangeRow._fields.index("fields")
 _STAMP = ChangeRow._fields.index("stamp")
 
 
-def _serialised(epoch, raw, process):
+def _serialised(epoch, raw, process, scope_field):
     key = raw if type(raw) is tuple else tuple(raw)
     if type(key[_FIELDS]) is list:  # PostgreSQL's driver decodes `fields` (json) into a list
         key = (*key[:_FIELDS], tuple(key[_FIELDS]), *key[_FIELDS + 1:])
-    key = (epoch, key)
+    key = (epoch, scope_field, key)
     found = _SERIALISED.get(key)
     if found is None:
         if len(_SERIALISED) >= _SERIALISED_MAX:
             _SERIALISED.clear()
-        found = _SERIALISED[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw))))
+        found = _SERIALISED[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw)), scope_field))
     return found
 
 
 _JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
 
 
-def read(principal, query):
+def read(principal, query, scope_field="project_id"):
     """The feed page and its ETag. The page is JSON text, its changes serialised once (see
     _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
     page_span, etag, state, periods = prepare(principal, query)
@@ -363,11 +364,11 @@ def read(principal, query):
     next_cursor = cursors.encode(state.epoch, *((rows[-1][_POSITION], rows[-1][_STAMP]) if has_more
                                                  else page_span.next()))
     if query.include_resource:
-        changes = [_change(state.epoch, ChangeRow(*process(raw))) for raw in rows]
+        changes = [_change(state.epoch, ChangeRow(*process(raw)), scope_field) for raw in rows]
         if changes:
             _embed(principal, changes)
         return {"changes": changes, "next": next_cursor, "has_more": has_more}, etag
-    changes = ",".join(_serialised(state.epoch, raw, process) for raw in rows)
+    changes = ",".join(_serialised(state.epoch, raw, process, scope_field) for raw in rows)
     tail = _JSON.encode({"has_more": has_more, "next": next_cursor})
     return f'{{"changes":[{changes}],{tail[1:]}', etag
 

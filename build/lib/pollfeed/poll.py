@@ -134,9 +134,9 @@ class ScopedList:
 
 @dataclass(frozen=True)
 class Feed:
-    """GET /changes."""
+    """GET /changes; `query` is the view's query-string schema, which the poll path loads too."""
 
-    query: Any = None
+    query: Any
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,8 @@ def caller_list(query=None):
     return _mark(CallerList(query))
 
 
-def feed(query=None):
-    """Declare the change feed (the view tags it with feed.read)."""
+def feed(query):
+    """Declare the change feed (the view tags it with feed.read); `query` is its query-string schema."""
     return _mark(Feed(query))
 
 
@@ -348,12 +348,16 @@ def _first_values(query_string):
 
 
 @functools.lru_cache(maxsize=8192)
-def _accepts(schema, query_string):
+def _loaded(schema, query_string):
+    """What the view's schema makes of the query string (read-only: shared), or None: it refuses it."""
     try:
-        schema.load(_first_values(query_string), unknown=EXCLUDE)
+        return schema.load(_first_values(query_string), unknown=EXCLUDE)
     except ValidationError:
-        return False
-    return True
+        return None
+
+
+def _accepts(schema, query_string):
+    return _loaded(schema, query_string) is not None
 
 
 class PollPath:
@@ -534,6 +538,13 @@ class PollPath:
         args = _first_values(qs) if qs else {}
         spec = route.spec
         query = getattr(spec, "query", None)
+        if isinstance(spec, Feed):  # every parameter as the view's own schema reads it (routes.ChangesArgs)
+            loaded = _loaded(query, qs)
+            if loaded is None:
+                return _FLASK
+            self.local.caller = None
+            tag = self._feed_tag(route, loaded, hashed)
+            return (None if tag is None else route.rule, tag, self.local.caller)
         if args and not isinstance(spec, Item) and query is not None and not _accepts(query, qs):
             return _FLASK  # (items take no query parameters; Flask ignores them too)
         self.local.caller = None  # set by _principal, if the statement found the token's principal
@@ -604,29 +615,21 @@ class PollPath:
             if principal is None:
                 return None
             return list_tag(*mark(*row[3:7]), principal[0])
-        if isinstance(spec, Feed):
-            return self._feed_tag(route, args, hashed)
         return None
 
-    def _feed_tag(self, route, args, hashed):
-        try:
-            limit = int(args.get("limit", "100"))
-        except ValueError:
-            return None
-        types = tuple(args["types"].split(",")) if "types" in args else ()
-        include = args.get("include")
-        since_text, project = args.get("since"), args.get("project")
-        if since_text == "" or not 1 <= limit <= 1000 or include not in (None, "resource") or (
-                "types" in args and not set(types) <= set(MODELS)):
-            return None
-        scoped = project is not None
+    def _feed_tag(self, route, loaded, hashed):
+        """The feed page's tag, from the query as routes.ChangesArgs loaded it (limits, types, cursor
+        characters: its rules, not a copy)."""
+        since_text, limit, scope = loaded["since"], loaded["limit"], loaded["scope_id"]
+        types, include = tuple(loaded["types"] or ()), loaded["include"]
+        scoped = scope is not None
         try:
             parsed, at = at_position(since_text)
         except cursors.BadCursor:
             return None  # 400: Flask's
         params = {"pf_hash": hashed, "f_at": at}
         if scoped:
-            params.update(f_scope=project, f_scope2=project, f_scope3=project, f_scope4=project)
+            params.update(f_scope=scope, f_scope2=scope, f_scope3=scope, f_scope4=scope)
         row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
         principal = self._principal(row, hashed)
         if principal is None:
@@ -637,9 +640,9 @@ class PollPath:
         except (cursors.CursorUnknown, cursors.CursorExpired):
             return None  # 410: Flask's
         periods = row[3 + width]
-        if scoped and (periods is None or "/" in project or (not principal[1] and periods <= page_span.since)):
+        if scoped and (periods is None or "/" in scope or (not principal[1] and periods <= page_span.since)):
             return None  # 404: Flask's
-        query = Query(since=since_text, limit=limit, project=project, types=types,
+        query = Query(since=since_text, limit=limit, scope=scope, types=types,
                       include_resource=include == "resource")
         return page_tag(principal[0], principal[1], query, state, page_span)
 

@@ -7,8 +7,6 @@ from . import feed, poll
 from .http import LIST_HEADERS, Blueprint
 from .versioned import MODELS
 
-blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
-
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
 
 
@@ -36,67 +34,71 @@ class KnownTypes(validate.OneOf):
         pass
 
 
-class ChangesArgs(Schema):
-    since = fields.String(
-        load_default=None,
-        metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head"},
-    )
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
-                           metadata={"description": "1..1000"})
-    project = fields.String(load_default=None, metadata={"description": "only this project's changes"})
-    types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple, validate=validate.Length(min=1),
-                          metadata={
-        "description": "comma list of change types; without it, every type but the bookkeeping ones "
-                       "(progress, summary, unread_count), which come only when named"})
-    include = fields.String(load_default=None, validate=validate.OneOf(["resource"]),
-                            metadata={"description": "`resource` embeds current representations"})
+def changes_blueprint(scope="project"):
+    """The change feed's blueprint, for a scope named `scope` on the wire: the filter `?<scope>=` and
+    each change's `<scope>_id`. Built once per extension (Pollfeed.blueprint)."""
+    blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
 
-    @validates("since")
-    def _since(self, value, **kwargs):
-        if value is None:
-            return
-        if value == "" or not set(value) <= _CURSOR_CHARS:
-            raise ValidationError("Malformed cursor.")
+    class ChangesArgs(Schema):
+        since = fields.String(
+            load_default=None,
+            metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head"},
+        )
+        limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                               metadata={"description": "1..1000"})
+        scope_id = fields.String(load_default=None, data_key=scope,
+                                 metadata={"description": f"only this {scope}'s changes"})
+        types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple,
+                              validate=validate.Length(min=1), metadata={
+            "description": "comma list of change types; without it, every type but the bookkeeping ones "
+                           "(those declared with __feed_default__ = False), which come only when named"})
+        include = fields.String(load_default=None, validate=validate.OneOf(["resource"]),
+                                metadata={"description": "`resource` embeds current representations"})
 
+        @validates("since")
+        def _since(self, value, **kwargs):
+            if value is None:
+                return
+            if value == "" or not set(value) <= _CURSOR_CHARS:
+                raise ValidationError("Malformed cursor.")
 
+    class ChangeSchema(Schema):
+        cursor = fields.String()
+        type = fields.String()
+        id = fields.String()
+        scope_id = fields.String(allow_none=True, data_key=f"{scope}_id")
+        op = fields.String(metadata={"enum": ["create", "update", "delete"]})
+        version = fields.Integer()
+        fields_ = fields.List(fields.String(), attribute="fields", data_key="fields")
+        at = fields.String(metadata={"format": "date-time"})
+        resource = fields.Dict(allow_none=True)
 
-class ChangeSchema(Schema):
-    cursor = fields.String()
-    type = fields.String()
-    id = fields.String()
-    project_id = fields.String(allow_none=True)
-    op = fields.String(metadata={"enum": ["create", "update", "delete"]})
-    version = fields.Integer()
-    fields_ = fields.List(fields.String(), attribute="fields", data_key="fields")
-    at = fields.String(metadata={"format": "date-time"})
-    resource = fields.Dict(allow_none=True)
+    class ChangesPage(Schema):
+        changes = fields.List(fields.Nested(ChangeSchema))
+        next = fields.String()
+        has_more = fields.Boolean()
 
+    @blp.route("/changes", methods=["GET"])
+    @blp.arguments(ChangesArgs, location="query", as_kwargs=True)
+    @blp.response(200, ChangesPage, headers=LIST_HEADERS)
+    @poll.feed(ChangesArgs())
+    @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
+                        "400": {"description": "Bad cursor or parameter"},
+                        "410": {"description": "Cursor expired: re-list"}})
+    def changes(since, limit, scope_id, types, include):
+        """Changes since a cursor, oldest first, filtered to what the caller may read."""
+        query = feed.Query(
+            since=since, limit=limit, scope=scope_id,
+            types=tuple(types) if types else (), include_resource=include == "resource",
+        )
+        body, etag = feed.read(g.principal, query, scope_field=f"{scope}_id")
+        # feed.read serialises the page itself (each change once per worker; with include=resource a
+        # JSON-ready dict): not again by the ChangesPage schema, which documents it.
+        if isinstance(body, str):
+            response = current_app.response_class(body, mimetype="application/json")
+        else:
+            response = current_app.json.response(body)
+        response.headers["ETag"] = etag
+        return response
 
-class ChangesPage(Schema):
-    changes = fields.List(fields.Nested(ChangeSchema))
-    next = fields.String()
-    has_more = fields.Boolean()
-
-
-@blp.route("/changes", methods=["GET"])
-@blp.arguments(ChangesArgs, location="query", as_kwargs=True)
-@blp.response(200, ChangesPage, headers=LIST_HEADERS)
-@poll.feed()
-@blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
-                    "400": {"description": "Bad cursor or parameter"},
-                    "410": {"description": "Cursor expired: re-list"}})
-def changes(since, limit, project, types, include):
-    """Changes since a cursor, oldest first, filtered to what the caller may read."""
-    query = feed.Query(
-        since=since, limit=limit, project=project,
-        types=tuple(types) if types else (), include_resource=include == "resource",
-    )
-    body, etag = feed.read(g.principal, query)
-    # feed.read serialises the page itself (each change once per worker; with include=resource a
-    # JSON-ready dict): not again by the ChangesPage schema, which documents it.
-    if isinstance(body, str):
-        response = current_app.response_class(body, mimetype="application/json")
-    else:
-        response = current_app.json.response(body)
-    response.headers["ETag"] = etag
-    return response
+    return blp

@@ -1,0 +1,120 @@
+"""An app of its own, not the reference server: its own db, models with integer ids, a Team scope named
+`team` on the wire. It gets the engine's tables, the log's first row and the version guards from
+db.create_all(), and the change feed as its blueprint."""
+import os
+from types import SimpleNamespace
+
+import pytest
+from flask import Flask, g, request
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Integer, String, create_engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pollfeed import Pollfeed
+from pollfeed.changelog import Change, FeedState
+from pollfeed.versioned import MODELS, Grant, Versioned
+
+from ..support import fresh_database
+
+
+@pytest.fixture
+def host_url(tmp_path):
+    """An empty database, for an app that is not the reference server."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        url = fresh_database(os.environ["TEST_DATABASE_URL"], alongside=True)
+        engine = create_engine(url)
+        with engine.begin() as conn:  # emptied: the fresh database is the reference server's, migrated
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path / 'host.db'}"
+
+
+def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host_url):
+    host_db = SQLAlchemy()
+
+    class Ticket(host_db.Model, Versioned):
+        __tablename__ = "tickets"
+        __change_type__ = "ticket"
+        __scope_attr__ = "team_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        team_id: Mapped[int] = mapped_column(Integer, nullable=False)
+        title: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    class TeamMember(host_db.Model, Versioned, Grant):
+        """Whoever has a row here may read the team's tickets, and follow them in the feed."""
+        __tablename__ = "team_members"
+        __change_type__ = "team_member"
+        __scope_attr__ = "team_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        team_id: Mapped[int] = mapped_column(Integer, nullable=False)
+        user_id: Mapped[str] = mapped_column(String(40), nullable=False)
+
+    try:
+        app = Flask("helpdesk")
+        app.config.update(SQLALCHEMY_DATABASE_URI=host_url, API_TITLE="Helpdesk", API_VERSION="1",
+                          OPENAPI_VERSION="3.0.3")
+        host_db.init_app(app)
+        api = Api(app)
+        pf = Pollfeed(app, db=host_db, api=api, scope="team")
+        api.register_blueprint(pf.blueprint)
+
+        @app.before_request
+        def caller():  # the host's own auth, here a header naming the user (the engine reads g.principal)
+            name = request.headers.get("X-User", "root")
+            g.principal = SimpleNamespace(id=name, name=name, is_admin=name == "root")
+
+        with app.app_context():
+            host_db.create_all()
+            state = host_db.session.execute(select(FeedState)).scalar_one()
+            assert (state.head, state.horizon) == (0, 0) and state.stamp == state.horizon_stamp != 0
+            host_db.session.add_all([TeamMember(team_id=7, user_id="ada"), TeamMember(team_id=8, user_id="bob")])
+            host_db.session.commit()
+            ticket = Ticket(team_id=7, title="Printer on fire")
+            host_db.session.add(ticket)
+            host_db.session.commit()
+            ticket.title = "Printer still on fire"
+            host_db.session.commit()
+            log = host_db.session.execute(select(Change.resource_id, Change.scope_id, Change.op, Change.version)
+                                          .order_by(Change.position)).all()
+            assert log[2:] == [(str(ticket.id), "7", "create", 1), (str(ticket.id), "7", "update", 2)]
+            assert host_db.session.scalar(select(func.max(FeedState.head))) == 4
+            tid = str(ticket.id)
+            with pytest.raises(IntegrityError, match="must raise its version"):
+                host_db.session.execute(text("UPDATE tickets SET title = 'raw'"))
+            host_db.session.rollback()
+            host_db.session.add(Ticket(team_id=8, title="Elsewhere"))
+            host_db.session.commit()
+        # The feed: `?team=` filters, each change carries `team_id`; ids are strings on the wire.
+        client = app.test_client()
+        answer = client.get("/changes?team=7")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        page = answer.get_json()
+        tickets = [(c["team_id"], c["id"], c["op"]) for c in page["changes"] if c["type"] == "ticket"]
+        assert tickets == [("7", tid, "create"), ("7", tid, "update")]
+        assert "project_id" not in page["changes"][0]
+        everything = client.get("/changes?types=ticket").get_json()["changes"]
+        assert [c["team_id"] for c in everything] == ["7", "7", "8"]
+        # A member follows only the teams they belong to; another team's filter is 404.
+        ada = {"X-User": "ada"}
+        assert [c["team_id"] for c in client.get("/changes?types=ticket", headers=ada).get_json()["changes"]] == [
+            "7", "7"]
+        assert client.get("/changes?team=8", headers=ada).status_code == 404
+        quiet = client.get("/changes?team=7&since=" + page["next"])
+        assert quiet.get_json()["changes"] == []
+        assert client.get("/changes?team=7&since=" + page["next"],
+                          headers={"If-None-Match": quiet.headers["ETag"]}).status_code == 304
+        with app.app_context():
+            host_db.drop_all()
+            host_db.engine.dispose()
+    finally:
+        MODELS.pop("ticket", None)
+        MODELS.pop("team_member", None)  # the type registry is process-wide (pollfeed/versioned.py)
+
+
+def test_the_scope_name_must_be_a_plain_name():
+    with pytest.raises(ValueError, match="scope must be a lower-case name"):
+        Pollfeed(scope="Team-Id")
