@@ -31,7 +31,7 @@ def create_app(overrides=None):
 
 
 def register_extensions(app):
-    from . import database
+    from . import auth, database  # noqa: F401 (auth registers the read rule and the token source on pf)
     from .extensions import api, db, migrate, pf
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -73,13 +73,9 @@ def register_cors(app):
 
 
 def register_poll_path(app):
-    """The engine's poll path in front of Flask, with the auth package's principal and read rule."""
-    from pollfeed import poll, polling
+    """The load gate in front of everything, the engine's poll path included (pollfeed/load.py)."""
+    from pollfeed import polling
 
-    from .auth import access, tokens
-
-    poll.configure(principal=tokens.principal_columns(), readable=access.readable)
-    poll.install(app)
     polling.install_gate(app)
 
 

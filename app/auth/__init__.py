@@ -1,4 +1,13 @@
-"""Users, hashed bearer tokens, project membership and the read/owner checks built on them."""
+"""Users, hashed bearer tokens, project membership and the read/owner checks built on them.
+
+The engine learns two of them here: the read rule (a caller may read a project they are a member of;
+admins read all) and how a token's hash finds its caller, for the poll path.
+"""
+from ..extensions import pf
+from . import access, tokens
+
+pf.read_rule(access.readable)
+pf.bearer_tokens(tokens.principal_columns())
 
 
 def protect(app, api, blueprint):

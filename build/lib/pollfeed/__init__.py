@@ -9,7 +9,7 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, guards, http, idempotency, isolation, openapi, polling, routes, settings
+from . import changelog, guards, http, idempotency, isolation, openapi, poll, polling, routes, settings
 from .cli import cli
 from .state import NAMING_CONVENTION, metadata
 
@@ -45,8 +45,26 @@ class Pollfeed:
         self.scope = scope  # its name on the wire: the feed's filter ?<scope>= and each change's <scope>_id
         self.cli = cli  # `flask pollfeed ...`; a host may add it under another name too
         self.blueprint = routes.changes_blueprint(scope)  # GET /changes, for the host to register
+        self.readable = None  # the read rule (read_rule)
+        self.tokens = None  # how a bearer token's hash finds its caller, in SQL (bearer_tokens)
         if app is not None:
             self.init_app(app)
+
+    def read_rule(self, rule):
+        """Declare who may read a scope's rows; usable as a decorator.
+
+        `rule(scope_column, user_id=None, is_admin=None)` returns a SQL clause. With only the column, the
+        caller is the request's (`g.principal`), for the Flask path; with `user_id` and `is_admin` given
+        as columns, it is the token's own row, for the poll path's single statement.
+        """
+        self.readable = rule
+        return rule
+
+    def bearer_tokens(self, source):
+        """Declare how a bearer token's stored hash finds its caller (a poll.PrincipalSource), so that
+        conditional polls are answered ahead of Flask. Without it, Flask decides every 304."""
+        self.tokens = source
+        return source
 
     def init_app(self, app):
         """Wire the engine into `app`. Calling it again for the same app does nothing."""
@@ -69,3 +87,4 @@ class Pollfeed:
         polling.init_app(app)
         app.before_request(http.refuse_nul)
         app.cli.add_command(cli)
+        poll.install(app)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
-from flask import g
+from flask import current_app, g
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -92,18 +92,9 @@ class PrincipalSource(NamedTuple):
 #: headers under HTTP_*.)
 PRINCIPAL_KEY = "pollfeed.principal"
 
-#: Filled by `configure`: the principal source and the read rule, rule(scope, user_id, is_admin) -> clause.
-_AUTH = {}
-
-
-def configure(principal, readable):
-    """Called once by the app factory with the auth package's principal source and read rule."""
-    _AUTH["principal"], _AUTH["readable"] = principal, readable
-
-
 def readable_rule(scope_column):
     """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
-    return _AUTH["readable"](scope_column)
+    return current_app.extensions["pollfeed"].extension.readable(scope_column)
 
 
 # --- declarations --------------------------------------------------------------------------------
@@ -232,8 +223,8 @@ def data_version(conn):
     return lambda: cursor.execute("PRAGMA data_version").fetchone()[0]
 
 
-def _principal_select(*columns):
-    p = _AUTH["principal"]
+def _principal_select(ext, *columns):
+    p = ext.tokens
     # the principal's name last: a statement's own columns keep their places from row[3] on
     return (select(p.token_hash, p.user_id, p.is_admin, *columns, p.name).select_from(p.source)
             .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
@@ -245,38 +236,38 @@ def _scope_exists(scope):
     return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
 
 
-def _build_item(spec):
-    p, model = _AUTH["principal"], spec.model
+def _build_item(ext, spec):
+    p, model = ext.tokens, spec.model
     criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else bindparam(f"u_{var}", type_=String))
                 for attr, var in spec.keys]
     scope = getattr(model, model.__scope_attr__)
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
-    return _principal_select(model.version, model.stamp, audience).select_from(model.__table__).where(
-        *criteria, _AUTH["readable"](scope, p.user_id, p.is_admin))
+    return _principal_select(ext, model.version, model.stamp, audience).select_from(model.__table__).where(
+        *criteria, ext.readable(scope, p.user_id, p.is_admin))
 
 
-def _build_scoped(spec):
-    p = _AUTH["principal"]
+def _build_scoped(ext, spec):
+    p = ext.tokens
     st = FeedState.__table__.c
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
     scope = bindparam("u_scope", type_=String)
-    return (_principal_select(scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
+    return (_principal_select(ext, scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
-                   _AUTH["readable"](scope, p.user_id, p.is_admin)))
+                   ext.readable(scope, p.user_id, p.is_admin)))
 
 
-def _build_digest(spec):
+def _build_digest(ext, spec):
     """The digest's parts and, read in the same snapshot, the scope's watermark they were taken at."""
-    p = _AUTH["principal"]
+    p = ext.tokens
     scope = bindparam("u_scope", type_=String)
     parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
                                   p.user_id)
     key = bindparam("u_scope_w", type_=String)
-    return _principal_select(parts, scope_position(key), scope_stamp(key)).where(
+    return _principal_select(ext, parts, scope_position(key), scope_stamp(key)).where(
         _scope_exists(bindparam("u_scope_exists", type_=String)),
-                                                     _AUTH["readable"](scope, p.user_id, p.is_admin))
+        ext.readable(scope, p.user_id, p.is_admin))
 
 
 def _visible_sql(user_id, is_admin, scoped):
@@ -292,8 +283,8 @@ def _visible_sql(user_id, is_admin, scoped):
     return case((is_admin, admin), else_=member)
 
 
-def _build_feed(scoped):
-    p = _AUTH["principal"]
+def _build_feed(ext, scoped):
+    p = ext.tokens
     st, a = FeedState.__table__.c, FeedAccess.__table__.c
     visible = _visible_sql(p.user_id, p.is_admin, scoped)
     columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible),
@@ -309,14 +300,14 @@ def _build_feed(scoped):
         columns.append(periods)
     else:
         columns.append(null())
-    return _principal_select(*columns).join(FeedState.__table__, st.id == 1)
+    return _principal_select(ext, *columns).join(FeedState.__table__, st.id == 1)
 
 
-def _build_caller():
-    p = _AUTH["principal"]
+def _build_caller(ext):
+    p = ext.tokens
     st = FeedState.__table__.c
     visible = _visible_sql(p.user_id, p.is_admin, False)
-    return _principal_select(visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
+    return _principal_select(ext, visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
         FeedState.__table__, st.id == 1)
 
 
@@ -365,6 +356,7 @@ class PollPath:
 
     def __init__(self, app):
         self.app, self.flask = app, app.wsgi_app
+        self.ext = app.extensions["pollfeed"].extension  # its token source and read rule
         self.routes = None
         self.matched = {}  # path -> (route, URL values): see _first_values
         self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
@@ -487,7 +479,7 @@ class PollPath:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
-        hashed = _AUTH["principal"].digest(token)
+        hashed = self.ext.tokens.digest(token)
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), hashed)
         decisions = self._decisions()
         found = decisions.get(key) if decisions is not None else None
@@ -571,7 +563,7 @@ class PollPath:
     def _tag(self, route, spec, values, args, hashed):
         if isinstance(spec, Item):
             params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
-            row = self._run(route, "item", lambda: _build_item(spec), {"pf_hash": hashed, **params})
+            row = self._run(route, "item", lambda: _build_item(self.ext, spec), {"pf_hash": hashed, **params})
             if self._principal(row, hashed) is None:
                 return None
             return version_tag(row[3], row[4], row[5] if spec.model.__audience_attr__ else None)
@@ -585,13 +577,13 @@ class PollPath:
             memo_key = (route.rule, scope, value, hashed)
             memo = self.digests.get(memo_key)
             if memo is not None:
-                row = self._run(route, "list", lambda: _build_scoped(spec),
+                row = self._run(route, "list", lambda: _build_scoped(self.ext, spec),
                                 {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
                 if self._principal(row, hashed) is None:
                     return None
                 if (row[3], row[4]) == memo[0]:
                     return memo[1]
-            row = self._run(route, "digest", lambda: _build_digest(spec),
+            row = self._run(route, "digest", lambda: _build_digest(self.ext, spec),
                             {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
                              "u_scope_w": scope, "u_value": value})
             if self._principal(row, hashed) is None:
@@ -603,14 +595,14 @@ class PollPath:
             return tag
         if isinstance(spec, ScopedList):
             scope = values[spec.scope_arg]
-            row = self._run(route, "list", lambda: _build_scoped(spec),
+            row = self._run(route, "list", lambda: _build_scoped(self.ext, spec),
                             {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
             return list_tag(*mark(*row[3:7]), principal[0] if spec.audience else None)
         if isinstance(spec, CallerList):
-            row = self._run(route, "caller", _build_caller, {"pf_hash": hashed})
+            row = self._run(route, "caller", lambda: _build_caller(self.ext), {"pf_hash": hashed})
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
@@ -630,7 +622,7 @@ class PollPath:
         params = {"pf_hash": hashed, "f_at": at}
         if scoped:
             params.update(f_scope=scope, f_scope2=scope, f_scope3=scope, f_scope4=scope)
-        row = self._run(route, ("feed", scoped), lambda: _build_feed(scoped), params)
+        row = self._run(route, ("feed", scoped), lambda: _build_feed(self.ext, scoped), params)
         principal = self._principal(row, hashed)
         if principal is None:
             return None
@@ -648,8 +640,9 @@ class PollPath:
 
 
 def install(app):
-    """Put the poll path in front of `app` (unless POLL_PATH is off); returns it (or None)."""
-    if not app.config["POLLFEED_POLL_PATH"]:
+    """Put the poll path in front of `app` (unless POLLFEED_POLL_PATH is off, or the extension has no token
+    source: then Flask decides every 304); returns it (or None)."""
+    if not app.config["POLLFEED_POLL_PATH"] or app.extensions["pollfeed"].extension.tokens is None:
         return None
     poll_path = PollPath(app)
     app.wsgi_app = poll_path
