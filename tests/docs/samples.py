@@ -34,18 +34,32 @@ def blocks(path):
     return [Block(path, source.count("\n", 0, m.start()) + 2, m.group(1), m.group(2)) for m in FENCE.finditer(source)]
 
 
-def run_pycon(path, env_blocks):
-    """Run a page's pycon blocks as one doctest; return the failures' report ('' when all pass)."""
-    parser, examples = doctest.DocTestParser(), []
-    for block in env_blocks:
-        for example in parser.get_examples(block.text):
-            example.lineno += block.line - 1
-            examples.append(example)
-    test = doctest.DocTest(examples, {}, path.name, str(path), 0, None)
-    report = []
-    runner = doctest.DocTestRunner(optionflags=FLAGS)
-    runner.run(test, out=report.append, clear_globs=True)
-    return "".join(report)
+#: Run in a fresh interpreter, as a reader's REPL would be: a sample's models and settings stay its own.
+_CHILD = """
+import doctest, json, sys
+examples = []
+for text, line in json.load(sys.stdin)["blocks"]:
+    for example in doctest.DocTestParser().get_examples(text):
+        example.lineno += line - 1
+        examples.append(example)
+test = doctest.DocTest(examples, {}, sys.argv[1], sys.argv[2], 0, None)
+report = []
+doctest.DocTestRunner(optionflags=%d).run(test, out=report.append)
+sys.stdout.write("".join(report))
+""" % FLAGS
+
+
+def run_pycon(path, pycon_blocks, env=None):
+    """Run a page's pycon blocks as one doctest in a fresh interpreter (from the repository's root);
+    return the failures' report ('' when all pass)."""
+    import json
+    import os
+    import sys
+
+    payload = json.dumps({"blocks": [(b.text, b.line) for b in pycon_blocks]})
+    out = subprocess.run([sys.executable, "-c", _CHILD, path.name, str(path)], input=payload, text=True,
+                         capture_output=True, cwd=ROOT, env=env or dict(os.environ), timeout=300)
+    return out.stdout + (out.stderr if out.returncode else "")
 
 
 def console_commands(block):

@@ -28,7 +28,7 @@ def test_the_samples_print_what_they_say(page, served, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     found = blocks(page)
-    failures = run_pycon(page, [b for b in found if b.language == "pycon"])
+    failures = run_pycon(page, [b for b in found if b.language == "pycon"], {**os.environ, **env})
     failures += "".join(run_console(b, {**os.environ, **env}) for b in found if b.language == "console")
     assert not failures, failures
 
