@@ -73,10 +73,17 @@ def wrk(url, token, seconds):
 
 
 def fresh(url, second):
+    """An empty database: each server migrates it with its own checkout's migrations (a template made by
+    one checkout would carry revisions the other does not know)."""
     if url and url.startswith("postgresql"):
-        from tests.pg import fresh_database
+        import psycopg
+        from sqlalchemy.engine import make_url
 
-        return fresh_database(url, alongside=second)
+        u, name = make_url(url), f"ab_{os.getpid()}_{int(second)}"
+        with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return u.set(database=name).render_as_string(hide_password=False)
     return f"sqlite:///{tempfile.mkdtemp()}/ab.db"
 
 
