@@ -10,7 +10,7 @@ from app import create_app
 from app.extensions import db
 
 from .server import Server
-from .support import Api, approve, event_body, fresh_database
+from .support import Api, approve, event_body, fresh_database, server_database
 
 pytest_plugins = ["pollfeed.testing"]  # the adopters' fixture (polling_client), as an adopter would load it
 
@@ -94,12 +94,8 @@ def board(alice):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real gunicorn (4 workers) per test module, on its own database."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        database_url = fresh_database(url)
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('gunicorn')}/blackbox.db"
-    with Server(database_url, workers=4, env={"POLL_INTERVAL_VISIBLE": "7", "POLL_INTERVAL_HIDDEN": "0"}) as s:
+    env = {"POLL_INTERVAL_VISIBLE": "7", "POLL_INTERVAL_HIDDEN": "0"}
+    with Server(server_database(tmp_path_factory), workers=4, env=env) as s:
         yield s
 
 

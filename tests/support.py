@@ -1,4 +1,5 @@
 """Test helpers: a thin API client over Flask's test client, and a per-test PostgreSQL database."""
+import os
 import re
 
 from .calls import Calls
@@ -100,3 +101,12 @@ def fresh_database(url, alongside=False):
     from .pg import fresh_database as fresh
 
     return fresh(url, alongside)
+
+
+def server_database(tmp_path_factory):
+    """A database of its own for a real gunicorn: a fresh migrated one on PostgreSQL, a new file on SQLite
+    (the server migrates it when it starts)."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return fresh_database(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('gunicorn')}/server.db"

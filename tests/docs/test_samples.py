@@ -4,7 +4,7 @@ import os
 import pytest
 
 from ..server import Server
-from ..support import fresh_database
+from ..support import server_database
 from .samples import blocks, pages, run_console, run_pycon
 
 PAGES = [p for p in pages() if blocks(p)]
@@ -13,12 +13,7 @@ PAGES = [p for p in pages() if blocks(p)]
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The server as scripts/serve runs it (default settings), on its own database."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        database_url = fresh_database(url)
-    else:
-        database_url = f"sqlite:///{tmp_path_factory.mktemp('samples')}/samples.db"
-    with Server(database_url, workers=2) as s:
+    with Server(server_database(tmp_path_factory), workers=2) as s:
         yield s
 
 
