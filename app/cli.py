@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from pollfeed.versioned import utcnow
+from pollfeed import utcnow
 
 from .auth import tokens
 from .auth.models import Membership, Token, User

@@ -8,8 +8,8 @@ def register(app, api, blueprint, represent=None, parts=(), derivers=()):
     - `parts`: its models whose rows belong to a project, children first (deleted with it);
     - `derivers`: functions(session, records) run before each commit, in registration order.
     """
-    from pollfeed.changelog import derive
-    from pollfeed.versioned import represent as represent_type
+    from pollfeed import derive
+    from pollfeed import represent as represent_type
 
     from .auth import protect
     from .boards.models import project_parts

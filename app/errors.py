@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from pollfeed.problems import Conflict
+from pollfeed import Conflict
 
 from . import metrics
 from .extensions import db

@@ -203,7 +203,7 @@ class _Feed:
     """The feed's head, horizon and retained changes (positions are dense: head - horizon), read now."""
 
     def collect(self):
-        from pollfeed.changelog import FeedState
+        from pollfeed import FeedState
 
         head, horizon = db.session.execute(select(FeedState.head, FeedState.horizon)).one()
         for name, text, value in (("pollfeed_feed_head", "Position of the newest change.", head),

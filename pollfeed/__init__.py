@@ -9,13 +9,53 @@ lives in `app.extensions["pollfeed"]`.
 """
 from dataclasses import dataclass, field
 
-from . import changelog, guards, http, idempotency, isolation, openapi, poll, polling, routes, settings
+from . import (
+    changelog,
+    conditional,
+    guards,
+    http,
+    idempotency,
+    isolation,
+    openapi,
+    poll,
+    polling,
+    resources,
+    routes,
+    settings,
+)
+from .changelog import FeedState, actor, derive
 from .cli import cli
+from .etags import principal_tag, version_tag
+from .fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
+from .http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, list_schema
+from .ids import new_id
+from .lookup import Lookup
+from .poll import PRINCIPAL_KEY, PrincipalSource
+from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from .resources import locked
 from .state import NAMING_CONVENTION, metadata
+from .versioned import Grant, Versioned, represent, utcnow
 
 __version__ = "0.1.0"
 
-__all__ = ["NAMING_CONVENTION", "Pollfeed", "__version__", "metadata"]
+#: The public API: what an app may import from `pollfeed` (tests/test_layout.py holds the reference server
+#: to it). The modules named here are public namespaces: poll (route declarations), resources (the views'
+#: helpers), conditional (preconditions), idempotency, openapi, polling (advice and the load gate), guards.
+__all__ = [
+    # the extension
+    "NAMING_CONVENTION", "Pollfeed", "__version__", "metadata",
+    # models
+    "FeedState", "Grant", "Versioned", "actor", "derive", "new_id", "represent", "utcnow",
+    # schemas, views and tags
+    "ITEM_HEADERS", "LIST_HEADERS", "READ_DOC", "WRITE_DOC", "Blueprint", "Lookup", "PageArgs", "StrictBoolean",
+    "StrictInteger", "Timestamp", "VersionedSchema", "list_schema", "locked", "principal_tag", "version_tag",
+    # callers
+    "PRINCIPAL_KEY", "PrincipalSource",
+    # problems (problem+json errors)
+    "Conflict", "Forbidden", "NotFound", "Problem", "ValidationFailed",
+    # public namespaces
+    "conditional", "guards", "idempotency", "openapi", "poll", "polling", "resources",
+]
 
 
 @dataclass

@@ -69,3 +69,22 @@ def test_tests_mirror_the_app():
     folders = {p.name for p in tests.iterdir() if (p / "__init__.py").exists()}
     assert packages <= folders, f"no tests folder for {packages - folders}"
     assert folders <= packages | BY_HOW, f"tests folders with no app package: {folders - packages - BY_HOW}"
+
+
+def test_the_server_uses_the_engines_public_api_only():
+    """app/ imports from `pollfeed` only what `pollfeed.__all__` names, and no submodule directly."""
+    import pollfeed
+
+    public, seen = set(pollfeed.__all__), 0
+    for path in sorted(APP.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("pollfeed"):
+                assert node.module == "pollfeed", f"{path.relative_to(APP.parent)} imports {node.module}"
+                hidden = {a.name for a in node.names} - public
+                assert not hidden, f"{path.relative_to(APP.parent)} imports {hidden}, not in pollfeed.__all__"
+                seen += 1
+            elif isinstance(node, ast.Import):
+                bad = [a.name for a in node.names if a.name.startswith("pollfeed.")]
+                assert not bad, f"{path.relative_to(APP.parent)} imports {bad}"
+    assert seen > 20  # the walk saw the server's imports
+    assert all(hasattr(pollfeed, name) for name in public)

@@ -3,7 +3,7 @@ from flask import g
 from sqlalchemy import Boolean, String, and_, bindparam, column, exists, or_, select, table
 from sqlalchemy.orm import aliased
 
-from pollfeed.problems import Forbidden, NotFound
+from pollfeed import Forbidden, NotFound
 
 from ..extensions import db
 from .models import Membership

@@ -4,8 +4,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pollfeed.ids import new_id
-from pollfeed.versioned import Grant, Versioned, utcnow
+from pollfeed import Grant, Versioned, new_id, utcnow
 
 from ..extensions import db
 

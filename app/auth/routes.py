@@ -3,9 +3,7 @@
 from flask import g
 from marshmallow import Schema, fields
 
-from pollfeed import conditional
-from pollfeed.etags import principal_tag
-from pollfeed.http import LIST_HEADERS, Blueprint
+from pollfeed import LIST_HEADERS, Blueprint, conditional, principal_tag
 
 blp = Blueprint("auth", __name__, description="The caller.")
 

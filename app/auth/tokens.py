@@ -7,10 +7,7 @@ from typing import NamedTuple
 from flask import g, request
 from sqlalchemy import bindparam, select
 
-from pollfeed.lookup import Lookup
-from pollfeed.poll import PRINCIPAL_KEY
-from pollfeed.problems import Problem
-from pollfeed.versioned import utcnow
+from pollfeed import PRINCIPAL_KEY, Lookup, Problem, utcnow
 
 from ..extensions import db
 from .models import Token, User
@@ -80,7 +77,7 @@ def authenticate():
 
 def principal_columns():
     """How a token's hash finds its principal, in SQL: for the engine's poll path (pollfeed.poll)."""
-    from pollfeed.poll import PrincipalSource
+    from pollfeed import PrincipalSource
 
     return PrincipalSource(source=Token.__table__.join(User.__table__, User.id == Token.user_id),
                            token_hash=Token.token_hash, user_id=User.id, is_admin=User.is_admin, name=User.name,

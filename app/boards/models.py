@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pollfeed.versioned import Versioned
+from pollfeed import Versioned
 
 from ..extensions import db
 

@@ -3,10 +3,21 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import exists, func, or_, select
 
-from pollfeed import conditional, poll, resources
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from pollfeed.problems import Conflict, NotFound, ValidationFailed
-from pollfeed.versioned import utcnow
+from pollfeed import (
+    ITEM_HEADERS,
+    LIST_HEADERS,
+    READ_DOC,
+    WRITE_DOC,
+    Blueprint,
+    Conflict,
+    NotFound,
+    PageArgs,
+    ValidationFailed,
+    conditional,
+    poll,
+    resources,
+    utcnow,
+)
 
 from ..auth import access
 from ..auth.models import Membership, User

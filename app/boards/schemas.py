@@ -1,8 +1,7 @@
 """Request and response schemas of the kanban domain."""
 from marshmallow import Schema, fields, validate
 
-from pollfeed.fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
-from pollfeed.http import PageArgs, list_schema
+from pollfeed import PageArgs, StrictBoolean, StrictInteger, Timestamp, VersionedSchema, list_schema
 
 NAME = validate.Length(min=1, max=200)
 

@@ -2,7 +2,7 @@
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pollfeed.versioned import Versioned
+from pollfeed import Versioned
 
 from ..extensions import db
 

@@ -3,8 +3,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
-from pollfeed import poll, resources
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
+from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, poll, resources
 
 from ..auth import access
 from ..auth.access import like, project_readable, require_project

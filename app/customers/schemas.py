@@ -1,8 +1,7 @@
 """Request and response schemas of customers."""
 from marshmallow import fields, validate
 
-from pollfeed.fields import VersionedSchema
-from pollfeed.http import PageArgs, list_schema
+from pollfeed import PageArgs, VersionedSchema, list_schema
 
 NAME = validate.Length(min=1, max=100)
 

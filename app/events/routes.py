@@ -3,10 +3,19 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import inspect, select
 
-from pollfeed import poll, resources
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from pollfeed.problems import Conflict, ValidationFailed
-from pollfeed.versioned import utcnow
+from pollfeed import (
+    ITEM_HEADERS,
+    LIST_HEADERS,
+    READ_DOC,
+    WRITE_DOC,
+    Blueprint,
+    Conflict,
+    PageArgs,
+    ValidationFailed,
+    poll,
+    resources,
+    utcnow,
+)
 
 from ..auth import access
 from ..auth.access import project_readable, require_project

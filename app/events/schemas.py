@@ -1,8 +1,7 @@
 """Request and response schemas of events and bookings."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from pollfeed.fields import StrictInteger, Timestamp, VersionedSchema
-from pollfeed.http import PageArgs, list_schema
+from pollfeed import PageArgs, StrictInteger, Timestamp, VersionedSchema, list_schema
 
 from .models import STATUSES
 

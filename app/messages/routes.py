@@ -3,9 +3,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from pollfeed import poll, resources
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs
-from pollfeed.versioned import utcnow
+from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, poll, resources, utcnow
 
 from ..auth import access
 from ..auth.access import project_readable, require_project

@@ -1,8 +1,7 @@
 """Request and response schemas of threads and messages."""
 from marshmallow import fields, validate
 
-from pollfeed.fields import Timestamp, VersionedSchema
-from pollfeed.http import list_schema
+from pollfeed import Timestamp, VersionedSchema, list_schema
 
 
 class ThreadSchema(VersionedSchema):

@@ -1,8 +1,7 @@
 """Which changes concern whom: the deriver that writes notifications and keeps unread counts exact."""
 from sqlalchemy import func, select
 
-from pollfeed.changelog import actor
-from pollfeed.resources import locked
+from pollfeed import actor, locked
 
 from ..auth.models import Membership
 from ..boards.models import Project, Task

@@ -3,11 +3,19 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from pollfeed import conditional, poll, resources
-from pollfeed.etags import version_tag
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint
-from pollfeed.problems import NotFound
-from pollfeed.versioned import utcnow
+from pollfeed import (
+    ITEM_HEADERS,
+    LIST_HEADERS,
+    READ_DOC,
+    WRITE_DOC,
+    Blueprint,
+    NotFound,
+    conditional,
+    poll,
+    resources,
+    utcnow,
+    version_tag,
+)
 
 from ..auth import access
 from ..auth.access import project_readable, require_project

@@ -1,8 +1,7 @@
 """Request and response schemas of notifications and unread counts."""
 from marshmallow import Schema, fields
 
-from pollfeed.fields import StrictBoolean, Timestamp, VersionedSchema
-from pollfeed.http import PageArgs, list_schema
+from pollfeed import PageArgs, StrictBoolean, Timestamp, VersionedSchema, list_schema
 
 from .models import KINDS
 

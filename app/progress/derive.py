@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import Date, func, select
 
-from pollfeed.resources import locked
+from pollfeed import locked
 
 from ..auth.models import Membership
 from ..boards.models import Project, Status, Task

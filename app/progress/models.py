@@ -4,7 +4,7 @@ from datetime import date
 from sqlalchemy import JSON, Date, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pollfeed.versioned import Versioned
+from pollfeed import Versioned
 
 from ..extensions import db
 

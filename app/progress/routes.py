@@ -2,8 +2,7 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from pollfeed import poll, resources
-from pollfeed.http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs
+from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs, poll, resources
 
 from ..auth.access import project_readable
 from .models import Progress, Summary

@@ -1,8 +1,7 @@
 """Response schemas of progress and summaries (read-only)."""
 from marshmallow import fields
 
-from pollfeed.fields import VersionedSchema
-from pollfeed.http import list_schema
+from pollfeed import VersionedSchema, list_schema
 
 
 class ProgressSchema(VersionedSchema):
