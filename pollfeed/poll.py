@@ -2,8 +2,9 @@
 
 A dashboard's poll is nearly always "nothing new". This WSGI middleware
 answers that case before Flask routes, parses or serialises anything: it
-matches the path against the GET routes that declare how they are polled
-(`item`, `scoped_list`, `feed` below), and runs one statement, compiled once
+matches the path through Flask's own url_map (its rules and converters) against
+the GET routes that declare how they are polled (`item`, `scoped_list`, `feed`
+below), and runs one statement, compiled once
 per dialect, that goes from the token's hash to the principal, the read rule,
 and the version or watermark the tag is made of. When the client's
 If-None-Match names that tag, it answers 304 with exactly the headers Flask's
@@ -34,7 +35,6 @@ import functools
 import hmac
 import logging
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
@@ -44,6 +44,7 @@ from flask import current_app, g
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags
 
 from . import cursor as cursors
@@ -155,7 +156,7 @@ def item(model, optional=False, **keys):
 
     def decorate(fn):
         @functools.wraps(fn)
-        def view(self, *args, **kwargs):
+        def view(*args, **kwargs):  # a MethodView's method (args: self, smorest's arguments) or a plain view
             values = {attr: g.principal.id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
             try:
                 obj = read_item(model, readable_rule, **values)
@@ -166,7 +167,7 @@ def item(model, optional=False, **keys):
             if not optional:  # with `optional` the view answers for a missing row: it keeps the variables
                 for _attr, var in spec.keys:
                     kwargs.pop(var, None)
-            return fn(self, obj, *args, **kwargs)
+            return fn(*args, obj, **kwargs)
 
         view.__poll__ = spec
         return view
@@ -238,8 +239,9 @@ def _scope_exists(scope):
 
 def _build_item(ext, spec):
     p, model = ext.tokens, spec.model
-    criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else bindparam(f"u_{var}", type_=String))
-                for attr, var in spec.keys]
+    criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else
+                                         bindparam(f"u_{var}", type_=getattr(model, attr).type))
+                for attr, var in spec.keys]  # the key's value as the URL's converter made it, typed as its column
     scope = getattr(model, model.__scope_attr__)
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
     return _principal_select(ext, model.version, model.stamp, audience).select_from(model.__table__).where(
@@ -251,22 +253,22 @@ def _build_scoped(ext, spec):
     st = FeedState.__table__.c
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
-    scope = bindparam("u_scope", type_=String)
+    scope = bindparam("u_scope")  # untyped: it takes the type of the host's column it meets
     return (_principal_select(ext, scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
-            .where(_scope_exists(bindparam("u_scope_exists", type_=String)),
+            .where(_scope_exists(bindparam("u_scope_exists")),
                    ext.readable(scope, p.user_id, p.is_admin)))
 
 
 def _build_digest(ext, spec):
     """The digest's parts and, read in the same snapshot, the scope's watermark they were taken at."""
     p = ext.tokens
-    scope = bindparam("u_scope", type_=String)
-    parts = spec.digest.aggregate(bindparam("u_scope_d", type_=String), bindparam("u_value", type_=String),
+    scope = bindparam("u_scope")
+    parts = spec.digest.aggregate(bindparam("u_scope_d"), bindparam("u_value", type_=String),
                                   p.user_id)
     key = bindparam("u_scope_w", type_=String)
     return _principal_select(ext, parts, scope_position(key), scope_stamp(key)).where(
-        _scope_exists(bindparam("u_scope_exists", type_=String)),
+        _scope_exists(bindparam("u_scope_exists")),
         ext.readable(scope, p.user_id, p.is_admin))
 
 
@@ -313,13 +315,11 @@ def _build_caller(ext):
 
 # --- the middleware ------------------------------------------------------------------------------
 
-_SEGMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _FLASK = (None, None, None)  # a decision: Flask answers (and finds the caller itself)
 
 
 @dataclass
 class _Route:
-    pattern: Any
     spec: Any
     rule: str
     statements: dict = field(default_factory=dict)
@@ -351,6 +351,12 @@ def _accepts(schema, query_string):
     return _loaded(schema, query_string) is not None
 
 
+def _list_params(hashed, scope):
+    """A scoped list's parameters: the scope as its URL converter made it, for the host's columns, and as
+    text, the log's key."""
+    return {"pf_hash": hashed, "u_scope_key": str(scope), "u_scope": scope, "u_scope_exists": scope}
+
+
 class PollPath:
     """WSGI middleware in front of Flask; see the module's docstring."""
 
@@ -359,6 +365,8 @@ class PollPath:
         self.ext = app.extensions["pollfeed"].extension  # its token source and read rule
         self.routes = None
         self.matched = {}  # path -> (route, URL values): see _first_values
+        # Rules that depend on the host (host or subdomain matching, SERVER_NAME) are matched per host.
+        self.hosted = bool(app.url_map.host_matching or app.subdomain_matching or app.config["SERVER_NAME"])
         self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
         self.answered = 0  # 304s this path answered (for tests and the curious)
         # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
@@ -381,10 +389,11 @@ class PollPath:
     # -- routing
 
     def _routes(self):
+        """endpoint -> _Route, for every GET whose view declares how it is polled."""
         if self.routes is None:
             with self.lock:
                 if self.routes is None:
-                    routes = []
+                    routes = {}
                     for rule in self.app.url_map.iter_rules():
                         if "GET" not in rule.methods:
                             continue
@@ -392,24 +401,28 @@ class PollPath:
                         fn = getattr(getattr(view, "view_class", None), "get", view)
                         spec = getattr(fn, "__poll__", None)
                         if spec is not None:
-                            regex = "^" + _SEGMENT.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)",
-                                                       re.escape(rule.rule).replace(r"\<", "<").replace(r"\>", ">"))
-                            routes.append(_Route(re.compile(regex + "$"), spec, rule.rule))
+                            routes[rule.endpoint] = _Route(spec, rule.rule)
                     self.routes = routes
         return self.routes
 
-    def _match(self, path):
-        found = self.matched.get(path)
+    def _match(self, environ, path):
+        """(route, URL values) through Flask's own url_map (its converters, its rules), or (None, None)."""
+        key = (environ.get("HTTP_HOST"), path) if self.hosted else path
+        found = self.matched.get(key)
         if found is None:
             found = (None, None)
-            for route in self._routes():
-                m = route.pattern.match(path)
-                if m:
-                    found = (route, m.groupdict())
-                    break
+            try:
+                endpoint, values = self.app.url_map.bind_to_environ(
+                    environ, server_name=self.app.config["SERVER_NAME"]).match(path, method="GET")
+            except HTTPException:  # 404, 405, or a redirect (a missing slash): Flask answers
+                pass
+            else:
+                route = self._routes().get(endpoint)
+                if route is not None:
+                    found = (route, values)
             if len(self.matched) >= 8192:
                 self.matched.clear()
-            self.matched[path] = found
+            self.matched[key] = found
         return found
 
     # -- the database
@@ -481,10 +494,12 @@ class PollPath:
             return None
         hashed = self.ext.tokens.digest(token)
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), hashed)
+        if self.hosted:
+            key += (environ.get("HTTP_HOST"),)
         decisions = self._decisions()
         found = decisions.get(key) if decisions is not None else None
         if found is None:
-            found = self._decide(*key)
+            found = self._decide(environ, *key[:3])
             if decisions is not None:
                 if len(decisions) >= 8192:
                     decisions.clear()
@@ -515,7 +530,7 @@ class PollPath:
             local.seen = committed
         return local.decisions
 
-    def _decide(self, path, qs, hashed):
+    def _decide(self, environ, path, qs, hashed):
         """(route template, current tag, caller) for this path, query and token; without a tag Flask
         decides. The caller (see PRINCIPAL_KEY) is whoever the token named when the statement ran.
 
@@ -524,7 +539,7 @@ class PollPath:
         """
         if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
             return _FLASK
-        route, values = self._match(path)
+        route, values = self._match(environ, path)
         if route is None:
             return _FLASK
         args = _first_values(qs) if qs else {}
@@ -578,14 +593,14 @@ class PollPath:
             memo = self.digests.get(memo_key)
             if memo is not None:
                 row = self._run(route, "list", lambda: _build_scoped(self.ext, spec),
-                                {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
+                                _list_params(hashed, scope))
                 if self._principal(row, hashed) is None:
                     return None
                 if (row[3], row[4]) == memo[0]:
                     return memo[1]
             row = self._run(route, "digest", lambda: _build_digest(self.ext, spec),
                             {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
-                             "u_scope_w": scope, "u_value": value})
+                             "u_scope_w": str(scope), "u_value": value})
             if self._principal(row, hashed) is None:
                 return None
             tag = digest_tag(row[3])
@@ -596,7 +611,7 @@ class PollPath:
         if isinstance(spec, ScopedList):
             scope = values[spec.scope_arg]
             row = self._run(route, "list", lambda: _build_scoped(self.ext, spec),
-                            {"pf_hash": hashed, "u_scope_key": scope, "u_scope": scope, "u_scope_exists": scope})
+                            _list_params(hashed, scope))
             principal = self._principal(row, hashed)
             if principal is None:
                 return None

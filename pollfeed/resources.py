@@ -138,7 +138,7 @@ def _scope_state(rule, scope, key):
     st = FeedState.__table__.c
     row = cached(("list", rule), lambda: select(
         scope_position(bindparam("key")), scope_stamp(bindparam("key")), st.horizon, st.horizon_stamp, st.epoch)
-                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=key)
+                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=str(key))
     if row is None:
         raise NotFound()
     return mark(*row[:4]), row[4]
@@ -152,7 +152,7 @@ def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     whether the caller may read the scope. With `audience` (a principal id) the
     list holds rows private to that principal, and the private watermark tags it.
     """
-    key = scope if audience is None else private_key(scope, audience)
+    key = str(scope) if audience is None else private_key(str(scope), audience)  # log keys are text
     at, epoch = _scope_state(rule, scope, key)
     return page(at, epoch, stmt, model, limit, after, audience=audience)
 
