@@ -7,7 +7,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from pollfeed import NAMING_CONVENTION, Pollfeed
+from pollfeed import NAMING_CONVENTION, Pollfeed, include_migrations
 
 
 class Base(DeclarativeBase):
@@ -18,6 +18,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+migrate.configure(include_migrations)  # the engine's revisions come first (pollfeed/versions)
 
 
 def _schema_name(schema):

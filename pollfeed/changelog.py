@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .ids import ID_LENGTH
 from .stamps import new as new_stamp
 from .state import Base
 from .versioned import Grant, Versioned, private_key, utcnow
@@ -50,15 +51,15 @@ class Change(Base):
     __tablename__ = "changes"
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(String(40), nullable=False)
-    resource_id: Mapped[str] = mapped_column(String(26), nullable=False)
-    scope_id: Mapped[str | None] = mapped_column(String(26))  # the project; None: unscoped
+    resource_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    scope_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))  # the project; None: unscoped
     op: Mapped[str] = mapped_column(String(6), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     at: Mapped[object] = mapped_column(DateTime, nullable=False)
-    actor_id: Mapped[str | None] = mapped_column(String(26))
+    actor_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # Set for private rows: only this principal sees the change.
-    audience: Mapped[str | None] = mapped_column(String(26))
+    audience: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     # The stamp its transaction drew (pollfeed.stamps): a cursor at this position carries it.
     stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
@@ -99,7 +100,7 @@ class Watermark(Base):
     and that change's stamp."""
 
     __tablename__ = "feed_watermarks"
-    scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(2 * ID_LENGTH + 1), primary_key=True)  # private_key
     position: Mapped[int] = mapped_column(BigInteger, nullable=False)
     stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
@@ -109,8 +110,8 @@ class FeedAccess(Base):
 
     __tablename__ = "feed_access"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    principal_id: Mapped[str] = mapped_column(String(26), nullable=False)
-    scope_id: Mapped[str] = mapped_column(String(26), nullable=False)
+    principal_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    scope_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
     start_pos: Mapped[int] = mapped_column(BigInteger, nullable=False)
     end_pos: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -2,6 +2,9 @@
 import secrets
 import time
 
+#: The longest id the engine's tables keep, as text: a ULID (26 characters), a UUID (36), any integer.
+ID_LENGTH = 64
+
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 

@@ -1,4 +1,5 @@
 """Per-test PostgreSQL databases, copied from a migrated template (CREATE DATABASE ... TEMPLATE)."""
+import glob
 import itertools
 import os
 import subprocess
@@ -68,3 +69,16 @@ class Cluster:
 
 def _root():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def database_from_dump(base_url, dump):
+    """A new database loaded from a plain-text pg_dump (by psql, which understands its meta-commands)."""
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    with _admin(base_url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    _state["previous"].append(name)
+    u = make_url(base_url)
+    psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), key=lambda p: int(p.split("/")[4]))[-1]
+    subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-h", u.host, "-p", str(u.port), "-U", u.username,
+                    "-d", name, "-f", str(dump)], check=True, capture_output=True)
+    return _with_db(base_url, name)

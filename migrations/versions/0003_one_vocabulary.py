@@ -8,6 +8,7 @@ Revises: 0002
 Create Date: 2026-11-23
 
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0003'
@@ -37,10 +38,11 @@ def _columns(changes_old, changes_new, access_old, access_new):
 
 
 def upgrade():
+    if not sa.inspect(op.get_bind()).has_table('feed_scopes'):
+        return  # the engine's own first revision made these tables with their new names (a fresh database)
     _columns('project_id', 'scope_id', 'scope', 'scope_id')
     _rename((('feed_scopes', 'key', 'pk_feed_scopes'), ('feed_watermarks', 'scope_key', 'pk_feed_watermarks')))
 
 
 def downgrade():
-    _rename((('feed_watermarks', 'scope_key', 'pk_feed_watermarks'), ('feed_scopes', 'key', 'pk_feed_scopes')))
-    _columns('scope_id', 'project_id', 'scope_id', 'scope')
+    pass  # the engine's tables are the engine's: its own revisions alone take them back

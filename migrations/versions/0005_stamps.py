@@ -33,10 +33,13 @@ def _random():
 
 def upgrade():
     rnd = _random()
-    for table in VERSIONED + LOG:
+    log = LOG if 'stamp' not in {c['name'] for c in sa.inspect(op.get_bind()).get_columns('changes')} else ()
+    for table in VERSIONED + log:  # the log's tables too when 0001..0004 made them (an older database)
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column('stamp', sa.BigInteger(), server_default='0', nullable=False))
         op.execute(f"UPDATE {table} SET stamp = {rnd}")
+    if not log:
+        return  # the engine's own first revision made the log with its stamps (a fresh database)
     with op.batch_alter_table('feed_state') as batch_op:
         batch_op.add_column(sa.Column('stamp', sa.BigInteger(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('horizon_stamp', sa.BigInteger(), server_default='0', nullable=False))
@@ -49,10 +52,7 @@ def upgrade():
                "WHERE c.position = feed_state.head AND feed_state.head > feed_state.horizon), horizon_stamp)")
 
 
-def downgrade():
-    with op.batch_alter_table('feed_state') as batch_op:
-        batch_op.drop_column('horizon_stamp')
-        batch_op.drop_column('stamp')
-    for table in VERSIONED + LOG:
+def downgrade():  # the log's stamps stay: the engine's tables are the engine's
+    for table in VERSIONED:
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_column('stamp')

@@ -25,6 +25,7 @@ def test_the_wheel_holds_the_engine_only_and_imports_on_its_own(tmp_path):
         meta = email.message_from_bytes(z.read(next(n for n in names if n.endswith(".dist-info/METADATA"))))
         z.extractall(tmp_path / "site")
     assert "pollfeed/__init__.py" in names and "pollfeed/changelog.py" in names
+    assert "pollfeed/versions/pollfeed_0001_engine_tables.py" in names  # its migrations come with it
     assert not [n for n in names if n.startswith(("app/", "tests/", "migrations/"))]  # the server stays out
     import pollfeed
 
