@@ -1,6 +1,6 @@
 """Front ends on another origin (CORS_ORIGINS), with flask-cors.
 
-Preflights are answered without a token (auth.tokens.authenticate lets OPTIONS through, and Flask
+Preflights are answered without a token (pollfeed.authenticate lets OPTIONS through, and Flask
 answers OPTIONS itself). A cross-origin page may send the conditional and idempotency headers and
 read the validators and the advice. With CORS_ORIGINS empty nothing is added: same origin only.
 

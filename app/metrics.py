@@ -222,7 +222,7 @@ def metrics():
         abort(404)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        from .auth.tokens import Unauthorized
+        from pollfeed import Unauthorized
 
         raise Unauthorized("/metrics needs Authorization: Bearer <METRICS_TOKEN>.")
     feed = CollectorRegistry(auto_describe=False)
@@ -267,7 +267,7 @@ def admin_stats():
 
 
 def init_app(app):
-    from .auth.tokens import authenticate
+    from pollfeed import authenticate
 
     @app.before_request
     def name_the_route():

@@ -10,6 +10,7 @@ lives in `app.extensions["pollfeed"]`.
 from dataclasses import dataclass, field
 
 from . import (
+    callers,
     changelog,
     conditional,
     guards,
@@ -23,6 +24,7 @@ from . import (
     routes,
     settings,
 )
+from .callers import PRINCIPAL_KEY, Caller, Unauthorized, authenticate, caller
 from .changelog import FeedState, actor, derive
 from .cli import cli
 from .etags import principal_tag, version_tag
@@ -30,7 +32,8 @@ from .fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
 from .http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, list_schema
 from .ids import new_id
 from .lookup import Lookup
-from .poll import PRINCIPAL_KEY, PrincipalSource
+from .migrate import include_migrations
+from .poll import PrincipalSource
 from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from .resources import locked
 from .state import NAMING_CONVENTION, metadata
@@ -43,14 +46,14 @@ __version__ = "0.1.0"
 #: helpers), conditional (preconditions), idempotency, openapi, polling (advice and the load gate), guards.
 __all__ = [
     # the extension
-    "NAMING_CONVENTION", "Pollfeed", "__version__", "metadata",
+    "NAMING_CONVENTION", "Pollfeed", "__version__", "include_migrations", "metadata",
     # models
     "FeedState", "Grant", "Versioned", "actor", "derive", "new_id", "represent", "utcnow",
     # schemas, views and tags
     "ITEM_HEADERS", "LIST_HEADERS", "READ_DOC", "WRITE_DOC", "Blueprint", "Lookup", "PageArgs", "StrictBoolean",
     "StrictInteger", "Timestamp", "VersionedSchema", "list_schema", "locked", "principal_tag", "version_tag",
     # callers
-    "PRINCIPAL_KEY", "PrincipalSource",
+    "PRINCIPAL_KEY", "Caller", "PrincipalSource", "Unauthorized", "authenticate", "caller",
     # problems (problem+json errors)
     "Conflict", "Forbidden", "NotFound", "Problem", "ValidationFailed",
     # public namespaces
@@ -66,6 +69,14 @@ class AppState:
     db: object
     api: object = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def loader(self):
+        """Who the caller is (pollfeed.callers): the declared loader, else the bearer tokens'."""
+        ext = self.extension
+        if ext.loader is None and ext.tokens is not None:
+            ext.loader = callers.bearer_loader(ext.tokens)
+        return ext.loader
 
 
 class Pollfeed:
@@ -87,6 +98,7 @@ class Pollfeed:
         self.blueprint = routes.changes_blueprint(scope)  # GET /changes, for the host to register
         self.readable = None  # the read rule (read_rule)
         self.tokens = None  # how a bearer token's hash finds its caller, in SQL (bearer_tokens)
+        self.loader = None  # who the caller is, for any other auth (caller_loader)
         if app is not None:
             self.init_app(app)
 
@@ -105,6 +117,14 @@ class Pollfeed:
         conditional polls are answered ahead of Flask. Without it, Flask decides every 304."""
         self.tokens = source
         return source
+
+    def caller_loader(self, loader):
+        """Declare how to find the request's caller for an app whose auth is not bearer tokens (a session
+        cookie, a JWT); usable as a decorator. `loader()` returns an object with `id`, `name` and
+        `is_admin`, or None (anonymous), and may raise a Problem (a 401). The poll path then leaves every
+        304 to Flask, which asks the loader first."""
+        self.loader = loader
+        return loader
 
     def init_app(self, app):
         """Wire the engine into `app`. Calling it again for the same app does nothing."""

@@ -25,7 +25,10 @@ from flask import current_app, g, request
 from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import HTTPException
 
+from .callers import caller
+from .ids import ID_LENGTH
 from .problems import BadRequest, Problem
 from .state import Base, db
 from .versioned import utcnow
@@ -48,7 +51,7 @@ class IdempotentResponse(Base):
     """The first 2xx answer to a POST with an Idempotency-Key, per principal."""
 
     __tablename__ = "idempotency_keys"
-    principal_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     status: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -97,13 +100,19 @@ def replay():
     if not _KEY.match(key):
         raise BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters.",
                          problem_type="bad-idempotency-key")
+    try:
+        who = caller()
+    except HTTPException:  # no usable credentials: the route's own auth answers
+        return None
+    if who is None:  # anonymous: nobody to keep the key for
+        return None
     fingerprint = _fingerprint()
-    row = _stored(g.principal.id, key)
+    row = _stored(who.id, key)
     if row is not None:
         if row.created_at >= utcnow() - current_app.config["POLLFEED_IDEMPOTENCY_TTL"]:
             return _replay(row, fingerprint)
         db.session.delete(row)  # expired: the key starts afresh, in this request's transaction
-    g.idempotency = Claim(g.principal.id, key, fingerprint)
+    g.idempotency = Claim(who.id, key, fingerprint)
     return None
 
 
@@ -144,4 +153,5 @@ def drop_expired(ttl):
 def init_app(app):
     # Registered before every other after_request hook, so it runs last and stores the final headers.
     app.after_request(finish)
+    app.before_request(replay)  # a retried write is answered once its caller is known (pollfeed.callers)
 

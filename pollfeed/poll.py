@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
-from flask import current_app, g
+from flask import current_app
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -49,6 +49,7 @@ from werkzeug.http import parse_etags
 
 from . import cursor as cursors
 from . import walindex
+from .callers import PRINCIPAL_KEY, caller
 from .changelog import FeedAccess, FeedState, Watermark
 from .etags import digest_tag, list_tag, version_tag
 from .feed import (
@@ -87,11 +88,6 @@ class PrincipalSource(NamedTuple):
     digest: Callable[[str], str]  # token -> its stored hash
 
 
-#: The environ key under which a poll the path handed to Flask carries the caller it already found:
-#: (token hash, user id, name, is_admin). The auth package takes it instead of looking the token up
-#: again: a 200 after a poll costs one round trip fewer. (A key no client can set: WSGI puts request
-#: headers under HTTP_*.)
-PRINCIPAL_KEY = "pollfeed.principal"
 
 def readable_rule(scope_column):
     """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
@@ -157,7 +153,7 @@ def item(model, optional=False, **keys):
     def decorate(fn):
         @functools.wraps(fn)
         def view(*args, **kwargs):  # a MethodView's method (args: self, smorest's arguments) or a plain view
-            values = {attr: g.principal.id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
+            values = {attr: caller().id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
             try:
                 obj = read_item(model, readable_rule, **values)
             except NotFound:
@@ -504,9 +500,9 @@ class PollPath:
                 if len(decisions) >= 8192:
                     decisions.clear()
                 decisions[key] = found
-        rule, tag, caller = found
-        if caller is not None:  # Flask answers with the caller found here (PRINCIPAL_KEY)
-            environ[PRINCIPAL_KEY] = caller
+        rule, tag, who = found
+        if who is not None:  # Flask answers with the caller found here (PRINCIPAL_KEY)
+            environ[PRINCIPAL_KEY] = who
         if tag is None:
             return None
         given = environ["HTTP_IF_NONE_MATCH"]

@@ -1,9 +1,10 @@
 """GET /changes: the change feed."""
-from flask import current_app, g
+from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from webargs.fields import DelimitedList
 
 from . import feed, poll
+from .callers import authenticate, caller
 from .http import LIST_HEADERS, Blueprint
 from .versioned import MODELS
 
@@ -78,10 +79,13 @@ def changes_blueprint(scope="project"):
         next = fields.String()
         has_more = fields.Boolean()
 
+    args = ChangesArgs()  # one schema for both paths: Flask's arguments and the poll path's
+    blp.before_request(authenticate)  # the feed is a caller's: 401 without one
+
     @blp.route("/changes", methods=["GET"])
-    @blp.arguments(ChangesArgs, location="query", as_kwargs=True)
+    @blp.arguments(args, location="query", as_kwargs=True)
     @blp.response(200, ChangesPage, headers=LIST_HEADERS)
-    @poll.feed(ChangesArgs())
+    @poll.feed(args)
     @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
                         "400": {"description": "Bad cursor or parameter"},
                         "410": {"description": "Cursor expired: re-list"}})
@@ -91,7 +95,7 @@ def changes_blueprint(scope="project"):
             since=since, limit=limit, scope=scope_id,
             types=tuple(types) if types else (), include_resource=include == "resource",
         )
-        body, etag = feed.read(g.principal, query, scope_field=f"{scope}_id")
+        body, etag = feed.read(caller(), query, scope_field=f"{scope}_id")
         # feed.read serialises the page itself (each change once per worker; with include=resource a
         # JSON-ready dict): not again by the ChangesPage schema, which documents it.
         if isinstance(body, str):

@@ -16,13 +16,10 @@ def protect(app, api, blueprint):
     The check is a before_request function of the app (not of the blueprint
     object), so each app made by create_app gets its own.
     """
-    from pollfeed import idempotency
-
-    from .tokens import authenticate
+    from pollfeed import authenticate
 
     if blueprint.name not in app.blueprints:
         api.register_blueprint(blueprint)
     funcs = app.before_request_funcs.setdefault(blueprint.name, [])
-    for check in (authenticate, idempotency.replay):  # a retried POST is answered once its caller is known
-        if check not in funcs:
-            funcs.append(check)
+    if authenticate not in funcs:  # the engine finds the caller from the tokens declared above
+        funcs.append(authenticate)

@@ -1,0 +1,92 @@
+"""Who the caller is.
+
+The engine asks one question of the host's auth: who is making this request? The answer is a `Caller`
+(an id, a name, whether they are an admin), kept in `g.principal` for the request. The host answers it
+one of three ways:
+
+- it declares its bearer tokens (`pf.bearer_tokens(PrincipalSource(...))`): the engine reads the
+  `Authorization: Bearer` header, finds the token's hash in the host's own table, and 304s are decided
+  ahead of Flask by the same statement (pollfeed.poll);
+- it declares a loader (`pf.caller_loader(fn)`), for any other auth (a session cookie, a JWT): `fn()`
+  returns the caller or None; 304s are then decided by Flask, after the loader;
+- or it sets `g.principal` itself in a before_request function of its own.
+
+Ids are text to the engine (they are JSON strings on the wire, whatever their type in the database).
+"""
+import hmac
+from typing import NamedTuple
+
+from flask import current_app, g, request
+from sqlalchemy import String, bindparam, select
+
+from .lookup import Lookup
+from .problems import Problem
+
+#: The environ key under which a poll that the poll path handed to Flask carries the caller it already
+#: found: (token hash, user id, name, is_admin). The bearer loader takes it instead of looking the token
+#: up again: a 200 after a poll costs one round trip fewer. (A key no client can set: WSGI puts request
+#: headers under HTTP_*.)
+PRINCIPAL_KEY = "pollfeed.principal"
+
+
+class Caller(NamedTuple):
+    id: str
+    name: str
+    is_admin: bool
+
+
+class Unauthorized(Problem):
+    code = 401
+    problem_type = "unauthorized"
+
+    def __init__(self, detail, error=None):
+        challenge = 'Bearer realm="pollfeed"' + (f', error="{error}"' if error else "")
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+def _as_caller(found):
+    if found is None or isinstance(found, Caller):
+        return found
+    return Caller(str(found.id), str(found.name), bool(found.is_admin))
+
+
+def caller():
+    """The request's caller, or None (anonymous): g.principal, else the host's loader's answer (once)."""
+    if "principal" not in g:
+        loader = current_app.extensions["pollfeed"].loader
+        g.principal = _as_caller(loader()) if loader is not None else None
+    return g.principal
+
+
+def authenticate():
+    """A before_request function for routes that need a caller: 401 without one. OPTIONS needs none: it
+    is a CORS preflight, which a browser sends without credentials."""
+    if request.method != "OPTIONS" and caller() is None:
+        raise Unauthorized("This endpoint needs Authorization: Bearer <token>.")
+
+
+def bearer_loader(source):
+    """The loader for a host's bearer tokens (a poll.PrincipalSource): None without an Authorization
+    header, 401 for a malformed one or a token that names nobody."""
+    statement = Lookup(
+        select(source.token_hash, source.user_id, source.name, source.is_admin).select_from(source.source)
+        .where(source.token_hash == bindparam("pf_hash", type_=String), source.valid))
+
+    def load():
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Malformed Authorization header; use Bearer <token>.", "invalid_request")
+        hashed = source.digest(token.strip())
+        known = request.environ.get(PRINCIPAL_KEY)  # found by the poll path's statement for this very token
+        if known is not None and hmac.compare_digest(known[0], hashed):
+            return Caller(str(known[1]), str(known[2]), bool(known[3]))
+        row = statement.first(pf_hash=hashed)
+        # The index finds the row by hash; the comparison is constant-time all the same.
+        if row is None or not hmac.compare_digest(row[0], hashed):
+            raise Unauthorized("Unknown or revoked token.", "invalid_token")
+        return Caller(str(row[1]), str(row[2]), bool(row[3]))
+
+    return load
