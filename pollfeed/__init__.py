@@ -95,7 +95,8 @@ class Pollfeed:
         self.api = api
         self.scope = scope  # its name on the wire: the feed's filter ?<scope>= and each change's <scope>_id
         self.cli = cli  # `flask pollfeed ...`; a host may add it under another name too
-        self.blueprint = routes.changes_blueprint(scope)  # GET /changes, for the host to register
+        # GET /changes, for the host to register; its types are the models on this db's metadata
+        self.blueprint = routes.changes_blueprint(scope, lambda: self.db.metadata)
         self.readable = None  # the read rule (read_rule)
         self.tokens = None  # how a bearer token's hash finds its caller, in SQL (bearer_tokens)
         self.loader = None  # who the caller is, for any other auth (caller_loader)
@@ -126,8 +127,9 @@ class Pollfeed:
         self.loader = loader
         return loader
 
-    def init_app(self, app):
-        """Wire the engine into `app`. Calling it again for the same app does nothing."""
+    def init_app(self, app, api=None):
+        """Wire the engine into `app`. Calling it again for the same app does nothing. `api` is this app's
+        flask-smorest Api, for an app factory that makes one per app (else the one given to Pollfeed)."""
         if "pollfeed" in app.extensions:
             return
         if self.db is None:
@@ -135,15 +137,16 @@ class Pollfeed:
         if "sqlalchemy" not in app.extensions:
             raise RuntimeError("Call db.init_app(app) before Pollfeed's init_app(app).")
         settings.apply(app.config)
-        state = AppState(extension=self, db=self.db, api=self.api)
+        api = api if api is not None else self.api
+        state = AppState(extension=self, db=self.db, api=api)
         app.extensions["pollfeed"] = state
         with app.app_context():
             isolation.configure(self.db.engine, app)
         changelog.install(self.db.session)
         guards.on_create_all(self.db.metadata)  # db.create_all(): the engine's tables too, and the guards
         idempotency.init_app(app)  # first: its after_request hook runs last
-        if self.api is not None:
-            openapi.init_app(self.api)
+        if api is not None:
+            openapi.init_app(api)
         polling.init_app(app)
         app.before_request(http.refuse_nul)
         app.cli.add_command(cli)

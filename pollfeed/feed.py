@@ -15,7 +15,7 @@ from .fields import rfc3339
 from .lookup import cached
 from .problems import NotFound
 from .state import db
-from .versioned import MODELS, REPRESENTATIONS, private_key
+from .versioned import REPRESENTATIONS, models, private_key
 
 #: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
@@ -234,7 +234,7 @@ def can_follow(principal, periods, scope, since):
 
 def quiet_types():
     """Types delivered only when asked for by name (see Versioned.__feed_default__)."""
-    return sorted(name for name, model in MODELS.items() if not model.__feed_default__)
+    return sorted(name for name, model in models().items() if not model.__feed_default__)
 
 
 @dataclass
@@ -386,7 +386,7 @@ def _embed(principal, changes):
         by_type.setdefault(ch["type"], set()).add(ch["id"])
     current = {}
     for type_name, ids in by_type.items():
-        model, dump = MODELS.get(type_name), REPRESENTATIONS.get(type_name)
+        model, dump = models().get(type_name), REPRESENTATIONS.get(type_name)
         if model is None or dump is None:
             continue
         for obj in db.session.scalars(select(model).where(model.id.in_(ids))):

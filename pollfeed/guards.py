@@ -72,11 +72,11 @@ def missing(connection, tables):
 
 def _after_create(target, connection, tables=(), **kw):
     from .state import metadata
-    from .versioned import MODELS
+    from .versioned import models
 
     metadata.create_all(connection)  # the engine's own tables (the log's first row is seeded as they are made)
 
-    versioned = {m.__tablename__ for m in MODELS.values()}
+    versioned = {m.__tablename__ for m in models(target).values()}
     names = [t.name for t in tables if t.name in versioned]
     if names:
         install(connection, names)

@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select, update
 from . import guards
 from .changelog import Change, FeedState, Watermark
 from .state import db
-from .versioned import MODELS, private_key, utcnow
+from .versioned import models, private_key, utcnow
 
 
 def compact(retention, batch=5000, progress=None):
@@ -85,8 +85,9 @@ def verify():
             select(c.type, c.resource_id, c.op, c.version).join(newest, newest.c.position == c.position)
         )
     }
-    for type_name, model in sorted(MODELS.items()):
-        live = dict(db.session.execute(select(model.id, model.version)).all())
+    for type_name, model in sorted(models().items()):
+        # the log keeps ids as text, whatever their type in the table
+        live = {str(rid): version for rid, version in db.session.execute(select(model.id, model.version))}
         for (t, rid), (op, version) in latest.items():
             if t != type_name:
                 continue
@@ -117,7 +118,7 @@ def verify():
         if stamp != found:
             problems.append(f"scope {key}: watermark stamp {stamp} but its change's is {found}")
 
-    for table in guards.missing(db.session.connection(), sorted(m.__tablename__ for m in MODELS.values())):
+    for table in guards.missing(db.session.connection(), sorted(m.__tablename__ for m in models().values())):
         problems.append(f"table {table} has no version guard: a raw UPDATE could change a row under its ETag "
                         "(pollfeed/guards.py)")
 

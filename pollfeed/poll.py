@@ -68,7 +68,7 @@ from .feed import (
 from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
-from .versioned import MODELS, private_key
+from .versioned import models, private_key
 
 log = logging.getLogger("pollfeed.poll")
 
@@ -227,9 +227,9 @@ def _principal_select(ext, *columns):
             .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
 
 
-def _scope_exists(scope):
+def _scope_exists(ext, scope):
     """The scope names something that exists: a row of the model that is its own scope (the project)."""
-    owners = [m for m in MODELS.values() if m.__scope_attr__ == "id"]
+    owners = [m for m in models(ext.db.metadata).values() if m.__scope_attr__ == "id"]
     return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
 
 
@@ -252,7 +252,7 @@ def _build_scoped(ext, spec):
     scope = bindparam("u_scope")  # untyped: it takes the type of the host's column it meets
     return (_principal_select(ext, scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
-            .where(_scope_exists(bindparam("u_scope_exists")),
+            .where(_scope_exists(ext, bindparam("u_scope_exists")),
                    ext.readable(scope, p.user_id, p.is_admin)))
 
 
@@ -264,7 +264,7 @@ def _build_digest(ext, spec):
                                   p.user_id)
     key = bindparam("u_scope_w", type_=String)
     return _principal_select(ext, parts, scope_position(key), scope_stamp(key)).where(
-        _scope_exists(bindparam("u_scope_exists")),
+        _scope_exists(ext, bindparam("u_scope_exists")),
         ext.readable(scope, p.user_id, p.is_admin))
 
 

@@ -6,21 +6,23 @@ from webargs.fields import DelimitedList
 from . import feed, poll
 from .callers import authenticate, caller
 from .http import LIST_HEADERS, Blueprint
-from .versioned import MODELS
+from .versioned import models
 
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
 
 
 class KnownTypes(validate.OneOf):
-    """One of the change types of the registered models, read when used: models register after this
-    module is imported. A OneOf, so the OpenAPI document lists them as an enum."""
+    """One of the change types of the app's models, read when used: models register after the extension
+    is made. `metadata()` is the app's db's (no app context needed: the poll path loads the query too).
+    A OneOf, so the OpenAPI document lists them as an enum."""
 
-    def __init__(self):
+    def __init__(self, metadata):
+        self.metadata = metadata
         super().__init__((), error="Unknown type {input!r}; known: {choices}.")
 
     @property
     def choices(self):
-        return sorted(MODELS)
+        return sorted(models(self.metadata()))
 
     @choices.setter
     def choices(self, _ignored):
@@ -35,7 +37,7 @@ class KnownTypes(validate.OneOf):
         pass
 
 
-def changes_blueprint(scope="project"):
+def changes_blueprint(scope, metadata):
     """The change feed's blueprint, for a scope named `scope` on the wire: the filter `?<scope>=` and
     each change's `<scope>_id`. Built once per extension (Pollfeed.blueprint)."""
     blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
@@ -49,7 +51,7 @@ def changes_blueprint(scope="project"):
                                metadata={"description": "1..1000"})
         scope_id = fields.String(load_default=None, data_key=scope,
                                  metadata={"description": f"only this {scope}'s changes"})
-        types = DelimitedList(fields.String(validate=KnownTypes()), load_default=tuple,
+        types = DelimitedList(fields.String(validate=KnownTypes(metadata)), load_default=tuple,
                               validate=validate.Length(min=1), metadata={
             "description": "comma list of change types; without it, every type but the bookkeeping ones "
                            "(those declared with __feed_default__ = False), which come only when named"})

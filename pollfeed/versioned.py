@@ -9,10 +9,20 @@ from .etags import version_tag
 from .ids import new_id
 from .stamps import new as new_stamp
 
-#: change type name -> model class; filled as models are declared.
-MODELS: dict[str, type] = {}
+#: metadata -> {change type name -> model class}, filled as models are declared: each app's models are
+#: the ones on its own db's metadata, so two apps in one process keep their types apart.
+_MODELS: dict[object, dict[str, type]] = {}
 #: change type name -> function(obj) -> JSON-ready dict, for include=resource.
 REPRESENTATIONS: dict[str, object] = {}
+
+
+def models(metadata=None):
+    """{change type -> model} of the Versioned models on `metadata` (by default the app's db's)."""
+    if metadata is None:
+        from .state import db
+
+        metadata = db.metadata
+    return _MODELS.setdefault(metadata, {})  # live: models declared later appear in it
 
 
 def utcnow():
@@ -53,7 +63,7 @@ class Versioned:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__change_type__" in cls.__dict__:
-            MODELS[cls.__change_type__] = cls
+            _MODELS.setdefault(cls.metadata, {})[cls.__change_type__] = cls
 
     @property
     def scope_id(self):

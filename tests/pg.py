@@ -71,14 +71,21 @@ def _root():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def database_from_dump(base_url, dump):
-    """A new database loaded from a plain-text pg_dump (by psql, which understands its meta-commands)."""
+def empty_database(base_url):
+    """A new, empty database (for an app that is not the reference server), dropped with the next test's."""
     name = f"t_{os.getpid()}_{next(_counter)}"
     with _admin(base_url) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     _state["previous"].append(name)
-    u = make_url(base_url)
+    return _with_db(base_url, name)
+
+
+def database_from_dump(base_url, dump):
+    """A new database loaded from a plain-text pg_dump (by psql, which understands its meta-commands)."""
+    url = empty_database(base_url)
+    u = make_url(url)
+    name = u.database
     psql = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"), key=lambda p: int(p.split("/")[4]))[-1]
     subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-h", u.host, "-p", str(u.port), "-U", u.username,
                     "-d", name, "-f", str(dump)], check=True, capture_output=True)
-    return _with_db(base_url, name)
+    return url

@@ -21,10 +21,13 @@ def free_port():
 
 
 class Server:
-    """gunicorn wsgi:app on a loopback port, with its own database."""
+    """gunicorn wsgi:app on a loopback port, with its own database: the reference server, or with `cwd`
+    another app's directory (its wsgi.py), ready when `health` = (path, status) answers."""
 
-    def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=(), access_log=True):
+    def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=(), access_log=True, cwd=ROOT,
+                 health=("/healthz", 200)):
         self.database_url = database_url
+        self.cwd, self.health = cwd, health
         self.workers = workers
         # Shedding off unless a test asks for it: black-box tests drive the server with clients in tight
         # loops, beyond capacity on purpose, to test correctness under concurrency; overload has its
@@ -41,7 +44,7 @@ class Server:
         self.proc = None
 
     def flask(self, *args):
-        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=self.cwd, env=self.env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return out.stdout
@@ -79,16 +82,16 @@ class Server:
              "--workers", str(self.workers),
              *(["--access-logfile", "-" if self.log_path else "/dev/null"] if self.access_log else []),
              *self.extra_args],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log)
+            cwd=self.cwd, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if Client(self.url).get("/healthz").status == 200:
+                if Client(self.url).get(self.health[0]).status == self.health[1]:
                     return self
             except OSError:
                 time.sleep(0.1)
             assert self.proc.poll() is None, "gunicorn exited"
-        raise RuntimeError("gunicorn did not answer /healthz in 30 s")
+        raise RuntimeError(f"gunicorn did not answer {self.health[0]} in 30 s")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -103,6 +103,17 @@ def fresh_database(url, alongside=False):
     return fresh(url, alongside)
 
 
+def empty_database(tmp_path):
+    """An empty database, for an app that is not the reference server: a new PostgreSQL database on the
+    test cluster, or a new SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        from .pg import empty_database as empty
+
+        return empty(url)
+    return f"sqlite:///{tmp_path / 'empty.db'}"
+
+
 def server_database(tmp_path_factory):
     """A database of its own for a real gunicorn: a fresh migrated one on PostgreSQL, a new file on SQLite
     (the server migrates it when it starts)."""

@@ -57,8 +57,8 @@ def test_no_domain_imports_another_domains_routes():
 
 
 #: Test folders that are no app package: they test through real processes (gunicorn, PostgreSQL), or test
-#: the docs (the site's strict build and its samples).
-BY_HOW = {"blackbox", "postgres", "docs"}
+#: the docs (the site's strict build and its samples), or test the example apps (examples/).
+BY_HOW = {"blackbox", "postgres", "docs", "examples"}
 
 
 def test_tests_mirror_the_app():

@@ -8,9 +8,11 @@ from app import DOMAINS, create_app
 from app.boards.models import project_rows_in_deletion_order
 from app.extensions import db
 from pollfeed import changelog
-from pollfeed.versioned import MODELS, REPRESENTATIONS
+from pollfeed.versioned import REPRESENTATIONS, models
 
 from .support import Api, fresh_database
+
+MODELS = models(db.metadata)
 
 
 @pytest.fixture

@@ -5,16 +5,12 @@ from sqlalchemy import exists, func, or_, select
 
 from pollfeed import (
     ITEM_HEADERS,
-    LIST_HEADERS,
-    READ_DOC,
     WRITE_DOC,
     Blueprint,
     Conflict,
     NotFound,
-    PageArgs,
     ValidationFailed,
     conditional,
-    poll,
     resources,
     utcnow,
 )
@@ -46,10 +42,7 @@ blp = Blueprint("boards", __name__, description="Projects, members, statuses and
 
 @blp.route("/projects")
 class Projects(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, ProjectList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.caller_list(query=PageArgs())
+    @blp.caller_list(ProjectList)
     def get(self, args):
         """List the projects the caller can read."""
         stmt = select(Project).where(access.readable(Project.id))
@@ -69,9 +62,7 @@ class Projects(MethodView):
 
 @blp.route("/projects/<project_id>")
 class ProjectItem(MethodView):
-    @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Project, id="project_id")
+    @blp.item(ProjectSchema, Project, id="project_id")
     def get(self, project):
         """Get a project."""
         return resources.ok(project)
@@ -108,10 +99,7 @@ def _owners_locked(project_id):
 
 @blp.route("/projects/<project_id>/members")
 class Members(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, MemberList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=PageArgs())
+    @blp.scoped_list(MemberList, "project_id")
     def get(self, args, project_id):
         """List a project's members."""
         stmt = select(Membership).where(Membership.project_id == project_id)
@@ -121,9 +109,7 @@ class Members(MethodView):
 
 @blp.route("/projects/<project_id>/members/<user_id>")
 class MemberItem(MethodView):
-    @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Membership, project_id="project_id", user_id="user_id")
+    @blp.item(MemberSchema, Membership, project_id="project_id", user_id="user_id")
     def get(self, m):
         """Get one membership."""
         return resources.ok(m)
@@ -170,10 +156,7 @@ class MemberItem(MethodView):
 
 @blp.route("/projects/<project_id>/statuses")
 class Statuses(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, StatusList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=PageArgs())
+    @blp.scoped_list(StatusList, "project_id")
     def get(self, args, project_id):
         """List a project's statuses (the board's columns)."""
         stmt = select(Status).where(Status.project_id == project_id)
@@ -193,9 +176,7 @@ class Statuses(MethodView):
 
 @blp.route("/statuses/<status_id>")
 class StatusItem(MethodView):
-    @blp.response(200, StatusSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Status, id="status_id")
+    @blp.item(StatusSchema, Status, id="status_id")
     def get(self, status):
         """Get a status."""
         return resources.ok(status)
@@ -253,10 +234,7 @@ def track_completion(task):
 
 @blp.route("/projects/<project_id>/tasks")
 class Tasks(MethodView):
-    @blp.arguments(TaskListArgs, location="query")
-    @blp.response(200, TaskList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=TaskListArgs())
+    @blp.scoped_list(TaskList, "project_id", query=TaskListArgs)
     def get(self, args, project_id):
         """List a project's tasks; filter by status_id, search with q."""
         stmt = select(Task).where(Task.project_id == project_id)
@@ -283,9 +261,7 @@ class Tasks(MethodView):
 
 @blp.route("/tasks/<task_id>")
 class TaskItem(MethodView):
-    @blp.response(200, TaskSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Task, id="task_id")
+    @blp.item(TaskSchema, Task, id="task_id")
     def get(self, task):
         """Get a task."""
         return resources.ok(task)

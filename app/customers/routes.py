@@ -3,7 +3,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
-from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, poll, resources
+from pollfeed import ITEM_HEADERS, WRITE_DOC, Blueprint, resources
 
 from ..auth import access
 from ..auth.access import like, project_readable, require_project
@@ -33,10 +33,7 @@ MATCHING = resources.Digest(
 
 @blp.route("/projects/<project_id>/customers")
 class Customers(MethodView):
-    @blp.arguments(CustomerListArgs, location="query")
-    @blp.response(200, CustomerList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=CustomerListArgs(), digest=MATCHING)
+    @blp.scoped_list(CustomerList, "project_id", query=CustomerListArgs, digest=MATCHING)
     def get(self, args, project_id):
         """List or search a project's customers.
 
@@ -66,9 +63,7 @@ class Customers(MethodView):
 
 @blp.route("/customers/<customer_id>")
 class CustomerItem(MethodView):
-    @blp.response(200, CustomerSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Customer, id="customer_id")
+    @blp.item(CustomerSchema, Customer, id="customer_id")
     def get(self, customer):
         """Get a customer."""
         return resources.ok(customer)

@@ -12,7 +12,6 @@ from pollfeed import (
     Conflict,
     PageArgs,
     ValidationFailed,
-    poll,
     resources,
     utcnow,
 )
@@ -64,10 +63,7 @@ def reopen_if_changed(event):
 
 @blp.route("/projects/<project_id>/events")
 class Events(MethodView):
-    @blp.arguments(EventListArgs, location="query")
-    @blp.response(200, EventList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=EventListArgs())
+    @blp.scoped_list(EventList, "project_id", query=EventListArgs)
     def get(self, args, project_id):
         """List a project's events; filter by status, owner and date range (overlap with [from, to])."""
         stmt = select(Event).where(Event.project_id == project_id)
@@ -95,10 +91,7 @@ class Events(MethodView):
 
 @blp.route("/projects/<project_id>/booked-events")
 class BookedEvents(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, EventList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=PageArgs(), digest=BOOKED)
+    @blp.scoped_list(EventList, "project_id", digest=BOOKED)
     def get(self, args, project_id):
         """The events the caller has booked in this project.
 
@@ -114,9 +107,7 @@ class BookedEvents(MethodView):
 
 @blp.route("/events/<event_id>")
 class EventItem(MethodView):
-    @blp.response(200, EventSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Event, id="event_id")
+    @blp.item(EventSchema, Event, id="event_id")
     def get(self, event):
         """Get an event."""
         return resources.ok(event)
@@ -211,9 +202,7 @@ class Bookings(MethodView):
 
 @blp.route("/bookings/<booking_id>")
 class BookingItem(MethodView):
-    @blp.response(200, BookingSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Booking, id="booking_id")
+    @blp.item(BookingSchema, Booking, id="booking_id")
     def get(self, booking):
         """Get a booking."""
         return resources.ok(booking)

@@ -3,7 +3,7 @@ from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
-from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, poll, resources, utcnow
+from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, resources, utcnow
 
 from ..auth import access
 from ..auth.access import project_readable, require_project
@@ -32,10 +32,7 @@ FORBIDDEN_DOC = {"403": {"description": "Not the author, an owner or an admin"}}
 
 @blp.route("/projects/<project_id>/threads")
 class Threads(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, ThreadList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=PageArgs())
+    @blp.scoped_list(ThreadList, "project_id")
     def get(self, args, project_id):
         """List a project's threads."""
         stmt = select(Thread).where(Thread.project_id == project_id)
@@ -55,9 +52,7 @@ class Threads(MethodView):
 
 @blp.route("/threads/<thread_id>")
 class ThreadItem(MethodView):
-    @blp.response(200, ThreadSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Thread, id="thread_id")
+    @blp.item(ThreadSchema, Thread, id="thread_id")
     def get(self, thread):
         """Get a thread."""
         return resources.ok(thread)
@@ -110,9 +105,7 @@ class Messages(MethodView):
 
 @blp.route("/messages/<message_id>")
 class MessageItem(MethodView):
-    @blp.response(200, MessageSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Message, id="message_id")
+    @blp.item(MessageSchema, Message, id="message_id")
     def get(self, message):
         """Get a message."""
         return resources.ok(message)

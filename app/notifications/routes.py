@@ -5,8 +5,6 @@ from sqlalchemy import select
 
 from pollfeed import (
     ITEM_HEADERS,
-    LIST_HEADERS,
-    READ_DOC,
     WRITE_DOC,
     Blueprint,
     NotFound,
@@ -51,10 +49,7 @@ def _no_counter(project_id):
 
 @blp.route("/projects/<project_id>/notifications")
 class Notifications(MethodView):
-    @blp.arguments(NotificationListArgs, location="query")
-    @blp.response(200, NotificationList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=NotificationListArgs(), audience=True)
+    @blp.scoped_list(NotificationList, "project_id", query=NotificationListArgs, audience=True)
     def get(self, args, project_id):
         """The caller's notifications in the project, tagged by the caller's private watermark."""
         stmt = select(Notification).where(Notification.project_id == project_id,
@@ -67,9 +62,7 @@ class Notifications(MethodView):
 
 @blp.route("/projects/<project_id>/notifications/unread-count")
 class Unread(MethodView):
-    @blp.response(200, UnreadCountSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(UnreadCount, optional=True, project_id="project_id", user_id=poll.PRINCIPAL)
+    @blp.item(UnreadCountSchema, UnreadCount, optional=True, project_id="project_id", user_id=poll.PRINCIPAL)
     def get(self, counter, project_id):
         """The caller's unread count: a badge polls it with If-None-Match.
 
@@ -110,9 +103,7 @@ class MarkAllRead(MethodView):
 
 @blp.route("/notifications/<notification_id>")
 class NotificationItem(MethodView):
-    @blp.response(200, NotificationSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Notification, id="notification_id", user_id=poll.PRINCIPAL)
+    @blp.item(NotificationSchema, Notification, id="notification_id", user_id=poll.PRINCIPAL)
     def get(self, n):
         """Get one of the caller's notifications (anyone else's is 404, an admin's too)."""
         return resources.ok(n)

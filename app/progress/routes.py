@@ -2,7 +2,7 @@
 from flask.views import MethodView
 from sqlalchemy import select
 
-from pollfeed import ITEM_HEADERS, LIST_HEADERS, READ_DOC, Blueprint, PageArgs, poll, resources
+from pollfeed import Blueprint, resources
 
 from ..auth.access import project_readable
 from .models import Progress, Summary
@@ -16,10 +16,7 @@ blp = Blueprint("progress", __name__, description="Derived progress per member, 
 
 @blp.route("/projects/<project_id>/progress")
 class ProgressListView(MethodView):
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, ProgressList, headers=LIST_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.scoped_list("project_id", query=PageArgs())
+    @blp.scoped_list(ProgressList, "project_id")
     def get(self, args, project_id):
         """Every member's progress in the project (a leaderboard)."""
         stmt = select(Progress).where(Progress.project_id == project_id)
@@ -28,9 +25,7 @@ class ProgressListView(MethodView):
 
 @blp.route("/projects/<project_id>/progress/<user_id>")
 class ProgressItem(MethodView):
-    @blp.response(200, ProgressSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Progress, project_id="project_id", user_id="user_id")
+    @blp.item(ProgressSchema, Progress, project_id="project_id", user_id="user_id")
     def get(self, row):
         """One member's progress: points, completed tasks, streak."""
         return resources.ok(row)
@@ -38,9 +33,7 @@ class ProgressItem(MethodView):
 
 @blp.route("/projects/<project_id>/summary")
 class SummaryItem(MethodView):
-    @blp.response(200, SummarySchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=READ_DOC)
-    @poll.item(Summary, project_id="project_id")
+    @blp.item(SummarySchema, Summary, project_id="project_id")
     def get(self, row):
         """The project's summary: tasks per status and completion percentage."""
         return resources.ok(row)

@@ -1,36 +1,26 @@
 """An app of its own, not the reference server: its own db, models with integer ids, a Team scope named
 `team` on the wire. It gets the engine's tables, the log's first row and the version guards from
 db.create_all(), and the change feed as its blueprint."""
-import os
 from types import SimpleNamespace
 
 import pytest
 from flask import Flask, g, request
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Integer, String, create_engine, func, select, text
+from sqlalchemy import Integer, String, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pollfeed import Pollfeed
 from pollfeed.changelog import Change, FeedState
-from pollfeed.versioned import MODELS, Grant, Versioned
+from pollfeed.versioned import Grant, Versioned, models
 
-from ..support import fresh_database
+from ..support import empty_database
 
 
 @pytest.fixture
 def host_url(tmp_path):
-    """An empty database, for an app that is not the reference server."""
-    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
-        url = fresh_database(os.environ["TEST_DATABASE_URL"], alongside=True)
-        engine = create_engine(url)
-        with engine.begin() as conn:  # emptied: the fresh database is the reference server's, migrated
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return url
-    return f"sqlite:///{tmp_path / 'host.db'}"
+    return empty_database(tmp_path)
 
 
 def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host_url):
@@ -111,8 +101,11 @@ def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host
             host_db.drop_all()
             host_db.engine.dispose()
     finally:
-        MODELS.pop("ticket", None)
-        MODELS.pop("team_member", None)  # the type registry is process-wide (pollfeed/versioned.py)
+        # Each app's types are its own db's: the reference server's registry never saw these.
+        from app.extensions import db as server_db
+
+        assert "ticket" not in models(server_db.metadata) and set(models(host_db.metadata)) == {
+            "ticket", "team_member"}
 
 
 def test_the_scope_name_must_be_a_plain_name():

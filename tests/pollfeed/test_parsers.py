@@ -9,10 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
+from app.extensions import db
 from pollfeed import cursor as cursors
 from pollfeed.feed import LogBounds
 from pollfeed.fields import StrictBoolean, StrictInteger, Timestamp, rfc3339
-from pollfeed.versioned import MODELS
+from pollfeed.versioned import models
+
+MODELS = models(db.metadata)
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 EPOCH = st.text(alphabet=string.digits + string.ascii_lowercase, min_size=1, max_size=16)

@@ -46,9 +46,15 @@ def _retry_after(response):
 
 class Client:
     """Client(base_url, token): GETs revalidated with If-None-Match (a 304 serves the cached body),
-    creates with an Idempotency-Key, and follow()."""
+    creates with an Idempotency-Key, and follow().
 
-    def __init__(self, base_url, token, *, timeout=30.0, http=None, max_backoff=60.0, rng=None, sleep=None):
+    `scope` is the server's name for the feed's filter (`?project=` for Pollfeed's reference server,
+    `?team=` for an app that says Pollfeed(scope="team")).
+    """
+
+    def __init__(self, base_url, token, *, timeout=30.0, http=None, max_backoff=60.0, rng=None, sleep=None,
+                 scope="project"):
+        self.scope = scope
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers={
             "Authorization": f"Bearer {token}", "Accept": "application/json",
             "User-Agent": "pollfeed-client/0.1"})
@@ -127,9 +133,10 @@ class Client:
     def _backoff(self, failures):
         return self.rng.uniform(0, min(self.max_backoff, 2.0 ** min(failures, 16)))  # full jitter
 
-    def follow(self, since="now", project=None, types=None, *, background=False, resync=None, stop=None,
-               limit=100):
-        """Yield every change after `since`, in order, once each, polling as the server advises.
+    def follow(self, since="now", scope_id=None, types=None, *, background=False, resync=None, stop=None,
+               limit=100, project=None):
+        """Yield every change after `since` (a cursor; "now"; None: from the oldest retained change), in
+        order, once each, polling as the server advises.
 
         - Between polls it waits the advised visible interval (the hidden one with `background=True`;
           a hidden interval of 0 ends the generator, as a hidden page stops polling).
@@ -138,13 +145,15 @@ class Client:
         - 410 (expired or unknown cursor) calls `resync()`, which re-lists and returns the cursor to
           continue from; without `resync` it raises FeedGone.
         - `stop` (a threading.Event) ends it between polls.
+        - `scope_id` keeps only that scope's changes (`?<scope>=`; `project=` is its old name).
         """
+        scope_id = scope_id if scope_id is not None else project
         stop = stop or threading.Event()
         cursor, etag, failures = since, None, 0
         while not stop.is_set():
-            params = {"since": cursor, "limit": limit}
-            if project:
-                params["project"] = project
+            params = {"limit": limit} if cursor is None else {"since": cursor, "limit": limit}  # None: the oldest
+            if scope_id is not None:
+                params[self.scope] = scope_id
             if types:
                 params["types"] = ",".join(types)
             try:

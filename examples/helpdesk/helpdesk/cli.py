@@ -1,0 +1,34 @@
+"""flask helpdesk add-team NAME | add-user NAME [--admin] [--team ID ...] (prints a new token)."""
+import secrets
+
+import click
+from flask.cli import AppGroup
+
+from . import db
+from .models import ApiToken, Member, Team, User, digest
+
+helpdesk = AppGroup("helpdesk", help="Teams, users and their tokens.")
+
+
+@helpdesk.command("add-team")
+@click.argument("name")
+def add_team(name):
+    team = Team(name=name)
+    db.session.add(team)
+    db.session.commit()
+    click.echo(team.id)
+
+
+@helpdesk.command("add-user")
+@click.argument("name")
+@click.option("--admin", is_flag=True)
+@click.option("--team", "teams", type=int, multiple=True, help="a team the user is a member of")
+def add_user(name, admin, teams):
+    user = User(name=name, is_admin=admin)
+    db.session.add(user)
+    db.session.flush()
+    token = "hd_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=digest(token)))
+    db.session.add_all(Member(team_id=team, user_id=user.id) for team in teams)
+    db.session.commit()
+    click.echo(token)  # shown once: only its hash is stored

@@ -1,0 +1,115 @@
+"""The helpdesk's routes: one declaration per pollable GET, conditional writes through the engine."""
+from flask.views import MethodView
+from marshmallow import Schema, fields
+from sqlalchemy import Boolean, Integer, bindparam, exists, or_, select
+
+from pollfeed import (
+    ITEM_HEADERS,
+    WRITE_DOC,
+    Blueprint,
+    VersionedSchema,
+    authenticate,
+    caller,
+    list_schema,
+    represent,
+    resources,
+)
+
+from . import db, pf
+from .models import Comment, Member, Team, Ticket
+
+
+@pf.read_rule
+def readable(team_id, user_id=None, is_admin=None):
+    """Admins read every team; a member reads their teams. With only the column, the caller is the
+    request's (the Flask path); the poll path passes the token's own user columns."""
+    if user_id is None:
+        user_id = bindparam("uid", callable_=lambda: int(caller().id), type_=Integer)  # ids are text to the engine
+        is_admin = bindparam("admin", callable_=lambda: caller().is_admin, type_=Boolean)
+    return or_(is_admin, exists().where(Member.team_id == team_id, Member.user_id == user_id))
+
+
+class TicketSchema(VersionedSchema):
+    team_id = fields.String(dump_only=True)
+    title = fields.String(required=True)
+    status = fields.String(load_default="open")
+
+
+class CommentSchema(VersionedSchema):
+    ticket_id = fields.String(dump_only=True)
+    body = fields.String(required=True)
+
+
+class TicketUpdate(Schema):
+    title = fields.String()
+    status = fields.String()
+
+
+represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
+represent("comment", CommentSchema().dump)
+blp = Blueprint("helpdesk", __name__)
+blp.before_request(authenticate)  # every route needs a caller (401 without a token)
+
+
+@blp.route("/teams/<int:team_id>/tickets")
+class Tickets(MethodView):
+    @blp.scoped_list(list_schema(TicketSchema, "TicketList"), "team_id")
+    def get(self, args, team_id):
+        """The team's tickets: 304 from the team's watermark."""
+        stmt = select(Ticket).where(Ticket.team_id == team_id)
+        return resources.scoped_page(readable, team_id, stmt, Ticket, args["limit"], args["after"])
+
+    @blp.arguments(TicketSchema)
+    @blp.response(201, TicketSchema, headers=ITEM_HEADERS)
+    def post(self, data, team_id):
+        team = resources.find_item(Team, readable, id=team_id)  # 404 unless the caller reads the team
+        ticket = Ticket(team_id=team.id, **data)
+        db.session.add(ticket)
+        resources.commit()
+        return resources.created(ticket, f"/tickets/{ticket.id}")
+
+
+@blp.route("/tickets/<int:ticket_id>")
+class TicketItem(MethodView):
+    @blp.item(TicketSchema, Ticket, id="ticket_id")
+    def get(self, ticket):
+        """One ticket: 304 from its version."""
+        return resources.ok(ticket)
+
+    @blp.arguments(TicketUpdate)
+    @blp.response(200, TicketSchema, headers=ITEM_HEADERS)
+    @blp.doc(responses=WRITE_DOC)
+    def patch(self, data, ticket_id):
+        """Update a ticket: If-Match required (428), a stale one is 412."""
+        ticket = resources.write_item(Ticket, readable, id=ticket_id)
+        resources.update(ticket, data)
+        resources.commit(ticket)
+        return resources.ok(ticket)
+
+    @blp.response(204)
+    @blp.doc(responses=WRITE_DOC)
+    def delete(self, ticket_id):
+        """Delete a ticket and its comments, each with its tombstone in the feed."""
+        ticket = resources.write_item(Ticket, readable, id=ticket_id)
+        resources.delete_each(Comment, Comment.ticket_id == ticket_id)
+        db.session.delete(ticket)
+        resources.commit(ticket)
+
+
+@blp.route("/tickets/<int:ticket_id>/comments")
+class Comments(MethodView):
+    @blp.arguments(CommentSchema)
+    @blp.response(201, CommentSchema, headers=ITEM_HEADERS)
+    def post(self, data, ticket_id):
+        ticket = resources.find_item(Ticket, readable, id=ticket_id)
+        comment = Comment(ticket_id=ticket.id, team_id=ticket.team_id, **data)
+        db.session.add(comment)
+        resources.commit()
+        return resources.created(comment, f"/comments/{comment.id}")
+
+
+@blp.route("/comments/<int:comment_id>")
+class CommentItem(MethodView):
+    @blp.item(CommentSchema, Comment, id="comment_id")
+    def get(self, comment):
+        return resources.ok(comment)
