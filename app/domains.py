@@ -8,15 +8,13 @@ def register(app, api, blueprint, represent=None, parts=(), derivers=()):
     - `parts`: its models whose rows belong to a project, children first (deleted with it);
     - `derivers`: functions(session, records) run before each commit, in registration order.
     """
-    from pollfeed import derive
-    from pollfeed import represent as represent_type
-
     from .auth import protect
     from .boards.models import project_parts
+    from .extensions import pf
 
     for change_type, dump in (represent or {}).items():
-        represent_type(change_type, dump)
+        pf.represent(change_type, dump)
     project_parts(*parts)
     for fn in derivers:
-        derive(fn)
+        pf.derive(fn)
     protect(app, api, blueprint)

@@ -25,7 +25,7 @@ from . import (
     settings,
 )
 from .callers import PRINCIPAL_KEY, Caller, Unauthorized, authenticate, caller
-from .changelog import FeedState, actor, derive
+from .changelog import FeedState, actor
 from .cli import cli
 from .etags import principal_tag, version_tag
 from .fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
@@ -37,7 +37,7 @@ from .poll import PrincipalSource
 from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from .resources import locked
 from .state import NAMING_CONVENTION, metadata
-from .versioned import Grant, Versioned, represent, utcnow
+from .versioned import Grant, Versioned, utcnow
 
 __version__ = "0.1.0"
 
@@ -48,7 +48,7 @@ __all__ = [
     # the extension
     "NAMING_CONVENTION", "Pollfeed", "__version__", "include_migrations", "metadata",
     # models
-    "FeedState", "Grant", "Versioned", "actor", "derive", "new_id", "represent", "utcnow",
+    "FeedState", "Grant", "Versioned", "actor", "new_id", "utcnow",
     # schemas, views and tags
     "ITEM_HEADERS", "LIST_HEADERS", "READ_DOC", "WRITE_DOC", "Blueprint", "Lookup", "PageArgs", "StrictBoolean",
     "StrictInteger", "Timestamp", "VersionedSchema", "list_schema", "locked", "principal_tag", "version_tag",
@@ -100,6 +100,8 @@ class Pollfeed:
         self.readable = None  # the read rule (read_rule)
         self.tokens = None  # how a bearer token's hash finds its caller, in SQL (bearer_tokens)
         self.loader = None  # who the caller is, for any other auth (caller_loader)
+        self.representations = {}  # change type -> dump, for the feed's ?include=resource (represent)
+        self.derivers = []  # functions(session, records) run before each commit (derive)
         if app is not None:
             self.init_app(app)
 
@@ -126,6 +128,22 @@ class Pollfeed:
         304 to Flask, which asks the loader first."""
         self.loader = loader
         return loader
+
+    def represent(self, change_type, dump):
+        """Declare how the feed embeds the current representation of `change_type` (`?include=resource`):
+        `dump(obj)` returns a dict, typically a schema's `dump`. A type without one embeds null."""
+        self.representations[change_type] = dump
+        return dump
+
+    def derive(self, fn):
+        """Declare a deriver, usable as a decorator: `fn(session, records)` runs in every commit of this
+        extension's apps that carries changes, after the transaction's writes are flushed and before the
+        log takes its positions; `records` are the pending `changelog.Record`s. It may add, change or
+        delete rows (counters, summaries, notifications): they are logged in the same commit. Derivers
+        run in declaration order; declaring one twice keeps the first."""
+        if fn not in self.derivers:
+            self.derivers.append(fn)
+        return fn
 
     def init_app(self, app, api=None):
         """Wire the engine into `app`. Calling it again for the same app does nothing. `api` is this app's

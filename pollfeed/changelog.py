@@ -10,7 +10,7 @@ UPDATE (taken in `before_commit`, after all the transaction's own work) to
 COMMIT, a window of one INSERT batch and the commit itself.
 
 Derived resources (counters, summaries, notifications) are kept by derivers:
-functions registered with `derive()` that run in `before_commit`, after the
+functions declared with `Pollfeed.derive` that run in `before_commit`, after the
 transaction's own writes are flushed and before positions are taken. They see
 what changed and bring their rows up to date in the same transaction, so a
 derived row's version moves in the same commit as its inputs.
@@ -19,7 +19,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -135,7 +135,8 @@ def _changed_fields(obj):
     ]
 
 
-def _text(value):
+def text_id(value):
+    """An id as the log and the wire keep it: text (None stays None)."""
     return None if value is None else str(value)
 
 
@@ -157,8 +158,8 @@ class Record:
         """The record of `obj`'s change. Ids are text in the log, as on the wire, whatever their column
         type (an integer primary key is logged as "42")."""
         grant = getattr(obj, obj.__grant_principal__) if isinstance(obj, Grant) else None
-        return cls(obj.__change_type__, _text(obj.id), _text(obj.scope_id), op, version, tuple(fields),
-                   _text(obj.audience_id), _text(grant))
+        return cls(obj.__change_type__, text_id(obj.id), text_id(obj.scope_id), op, version, tuple(fields),
+                   text_id(obj.audience_id), text_id(grant))
 
     @property
     def scope_key(self):
@@ -174,16 +175,12 @@ class Record:
                 "audience": self.audience, "at": at, "actor_id": actor_id, "stamp": stamp}
 
 
-#: functions(session, records) run before positions are taken; see the module's docstring.
-DERIVERS = []
-
-
-def derive(fn):
-    """Register a deriver: fn(session, records), a list of Record. It may add, change or delete rows;
-    they are logged too."""
-    if fn not in DERIVERS:
-        DERIVERS.append(fn)
-    return fn
+def derivers():
+    """The derivers of the app in context (Pollfeed.derive); none outside an app, or before init_app."""
+    if not has_app_context():
+        return ()
+    state = current_app.extensions.get("pollfeed")
+    return state.extension.derivers if state is not None else ()
 
 
 def _after_flush(session, flush_context):
@@ -230,9 +227,10 @@ def _statements(conn):
 
 def run_derivers(session):
     """Step 1: let the derivers bring derived rows up to date; their changes join the pending records."""
-    if session.info.get(_PENDING) and DERIVERS:
+    todo = derivers() if session.info.get(_PENDING) else ()
+    if todo:
         records = list(session.info[_PENDING])
-        for fn in DERIVERS:
+        for fn in todo:
             fn(session, records)
         session.flush()
 

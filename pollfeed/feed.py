@@ -3,19 +3,20 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, bindparam, exists, func, literal, select, union_all
+from flask import current_app
+from sqlalchemy import BigInteger, String, bindparam, case, exists, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from . import cursor as cursors
-from .changelog import Change, FeedAccess, FeedState, Watermark
+from .changelog import Change, FeedAccess, FeedState, Watermark, text_id
 from .conditional import check_read
 from .etags import feed_tag
 from .fields import rfc3339
 from .lookup import cached
 from .problems import NotFound
 from .state import db
-from .versioned import REPRESENTATIONS, models, private_key
+from .versioned import models, private_key
 
 #: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
@@ -110,18 +111,26 @@ def member_watermark(user_id, scope=None):
     return stmt.scalar_subquery()
 
 
-def visible_watermark(is_admin, scoped):
-    """The newest position a caller can see (bind `uid`), optionally within one scope (bind `scope`):
-    an admin's is the head (or the scope's watermarks), a member's is member_watermark."""
-    w = Watermark.__table__.c
-    if is_admin:
-        if not scoped:
-            return select(FeedState.__table__.c.head).where(FeedState.__table__.c.id == 1).scalar_subquery()
+def visible_watermark(is_admin, scoped, user_id=None, scope=None, admin_scope=None, own=None):
+    """The newest position a caller can see, optionally within one scope: an admin's is the head (or
+    the scope's watermarks), a member's is member_watermark.
+
+    The Flask path knows its caller: `is_admin` is a bool, and the caller and the scope are the binds
+    `uid`, `scope` and `own` (the caller's private key in it). The poll path decides in SQL: `is_admin`,
+    `user_id` and `own` are its principal's columns and expressions, `scope` and `admin_scope` binds."""
+    w, st = Watermark.__table__.c, FeedState.__table__.c
+    scope = bindparam("scope") if scope is None else scope
+    member = member_watermark(bindparam("uid") if user_id is None else user_id, scope if scoped else None)
+    if not scoped:
+        admin = select(st.head).where(st.id == 1).scalar_subquery()
+    else:
         # The private key comes in as a value of its own (bind `own`): built in SQL from `scope`,
         # PostgreSQL would deduce two types (varchar, text) for the one parameter.
-        return select(func.coalesce(func.max(w.position), 0)).where(
-            w.scope_key.in_([bindparam("scope"), bindparam("own")])).scalar_subquery()
-    return member_watermark(bindparam("uid"), bindparam("scope") if scoped else None)
+        keys = [scope if admin_scope is None else admin_scope, bindparam("own") if own is None else own]
+        admin = select(func.coalesce(func.max(w.position), 0)).where(w.scope_key.in_(keys)).scalar_subquery()
+    if isinstance(is_admin, bool):
+        return admin if is_admin else member
+    return case((is_admin, admin), else_=member)
 
 
 _AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no cursor)
@@ -381,16 +390,30 @@ def _embed(principal, changes):
         readable = set(
             db.session.scalars(select(a.scope_id).where(a.principal_id == principal.id, a.end_pos.is_(None)))
         )
+    ext = current_app.extensions["pollfeed"]
+    types, representations = models(ext.db.metadata), ext.extension.representations
     by_type = {}
     for ch in changes:
         by_type.setdefault(ch["type"], set()).add(ch["id"])
     current = {}
     for type_name, ids in by_type.items():
-        model, dump = models().get(type_name), REPRESENTATIONS.get(type_name)
+        model, dump = types.get(type_name), representations.get(type_name)
         if model is None or dump is None:
             continue
-        for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
-            if (readable is None or obj.scope_id in readable) and obj.audience_id in (None, principal.id):
-                current[(type_name, obj.id)] = dump(obj)
+        # ids are text on the wire (and in the log): back to the column's own type for the query
+        keys = [_typed(model.id, i) for i in ids]
+        for obj in db.session.scalars(select(model).where(model.id.in_(keys))):
+            scope, audience = text_id(obj.scope_id), text_id(obj.audience_id)
+            if (readable is None or scope in readable) and audience in (None, principal.id):
+                current[(type_name, str(obj.id))] = dump(obj)
     for ch in changes:
         ch["resource"] = current.get((ch["type"], ch["id"]))
+
+
+def _typed(column, text):
+    """A logged id (text) as `column`'s Python type, for a query on a host's integer key."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return text
+    return text if kind is str else kind(text)

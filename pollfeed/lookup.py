@@ -28,23 +28,37 @@ class Lookup:
         self._compiled = {}
 
     def _prepare(self, dialect):
-        compiled = self.statement.compile(dialect=dialect)
-        binds = compiled.binds
-        names = list(compiled.positiontup) if compiled.positional else list(binds)
-        processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
-                      for col in self.statement.selected_columns]
-        entry = (str(compiled), compiled.positional, names, binds, processors)
-        self._compiled[dialect.name] = entry
+        entry = self._compiled.get(dialect.name)
+        if entry is None:
+            compiled = self.statement.compile(dialect=dialect)
+            binds = compiled.binds
+            names = list(compiled.positiontup) if compiled.positional else list(binds)
+            processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for col in self.statement.selected_columns]
+            entry = self._compiled[dialect.name] = (str(compiled), compiled.positional, names, binds, processors)
         return entry
+
+    def _bound(self, dialect, params):
+        """The SQL for `dialect`, its arguments (`params` by bind key; the rest, callables or literals,
+        fill themselves) and the result processors."""
+        sql, positional, names, binds, processors = self._prepare(dialect)
+        values = [params[binds[n].key] if binds[n].key in params else binds[n].effective_value for n in names]
+        return sql, tuple(values) if positional else dict(zip(names, values, strict=True)), processors
 
     def _run(self, params):
         conn = db.session.connection()
-        sql, positional, names, binds, processors = self._compiled.get(conn.dialect.name) or self._prepare(
-            conn.dialect
-        )
-        values = [params[binds[n].key] if binds[n].key in params else binds[n].effective_value for n in names]
-        args = tuple(values) if positional else dict(zip(names, values, strict=True))
+        sql, args, processors = self._bound(conn.dialect, params)
         return conn.exec_driver_sql(sql, args), processors
+
+    def first_on(self, cursor, dialect, params):
+        """`first`, on a DB-API cursor of a connection of `dialect` (the poll path's own, outside any
+        session)."""
+        sql, args, processors = self._bound(dialect, params)
+        cursor.execute(sql, args)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
     def first(self, **params):
         """The first row as a tuple (or None); `params` by bind key, callables fill the rest."""

@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl
 
 from flask import current_app
 from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import BigInteger, Boolean, String, bindparam, case, exists, func, literal, null, or_, select
+from sqlalchemy import BigInteger, Boolean, String, bindparam, exists, func, literal, null, or_, select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags
@@ -50,7 +50,7 @@ from werkzeug.http import parse_etags
 from . import cursor as cursors
 from . import walindex
 from .callers import PRINCIPAL_KEY, caller
-from .changelog import FeedAccess, FeedState, Watermark
+from .changelog import FeedAccess, FeedState
 from .etags import digest_tag, list_tag, version_tag
 from .feed import (
     STATE_COLUMNS,
@@ -58,13 +58,14 @@ from .feed import (
     Query,
     at_position,
     mark,
-    member_watermark,
     page_tag,
     scope_position,
     scope_stamp,
     span,
     stamp_at,
+    visible_watermark,
 )
+from .lookup import Lookup
 from .polling import advice_headers
 from .problems import NotFound
 from .resources import read_item
@@ -189,31 +190,6 @@ def feed(query):
 
 # --- statements ----------------------------------------------------------------------------------
 
-class _Compiled:
-    """A SELECT compiled once per dialect, run on a raw DB-API cursor, results through the column types."""
-
-    def __init__(self, statement):
-        self.statement = statement
-        self.by_dialect = {}
-
-    def run(self, dialect, cursor, params):
-        entry = self.by_dialect.get(dialect.name)
-        if entry is None:
-            compiled = self.statement.compile(dialect=dialect)
-            names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-            binds = [compiled.binds[n] for n in names]  # ours by key; literals keep their own values
-            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None)
-                          for c in self.statement.selected_columns]
-            entry = self.by_dialect[dialect.name] = (str(compiled), compiled.positional, names, binds, processors)
-        sql, positional, names, binds, processors = entry
-        values = [params[b.key] if b.key in params else b.effective_value for b in binds]
-        cursor.execute(sql, tuple(values) if positional else dict(zip(names, values, strict=True)))
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
-
-
 def data_version(conn):
     """SQLite's record of commits as a statement: PRAGMA data_version on a cursor kept for it."""
     cursor = conn.cursor()
@@ -268,23 +244,18 @@ def _build_digest(ext, spec):
         ext.readable(scope, p.user_id, p.is_admin))
 
 
-def _visible_sql(user_id, is_admin, scoped):
-    """The caller's visible watermark, as feed.visible_watermark, correlated to the principal's columns."""
-    w, st = Watermark.__table__.c, FeedState.__table__.c
-    member = member_watermark(user_id, bindparam("f_scope", type_=String) if scoped else None)
-    if scoped:
-        admin = select(func.coalesce(func.max(w.position), 0)).where(
-            w.scope_key.in_([bindparam("f_scope2", type_=String),
-                       private_key(bindparam("f_scope3", type_=String), user_id)])).scalar_subquery()
-    else:
-        admin = st.head
-    return case((is_admin, admin), else_=member)
+def _visible(p, scoped):
+    """feed.visible_watermark, decided in the statement from the principal's own columns. Each place
+    the scope goes in has a bind of its own: PostgreSQL deduces one type per parameter."""
+    scope = bindparam("f_scope", type_=String)
+    return visible_watermark(p.is_admin, scoped, p.user_id, scope, bindparam("f_scope2", type_=String),
+                             private_key(bindparam("f_scope3", type_=String), p.user_id))
 
 
 def _build_feed(ext, scoped):
     p = ext.tokens
     st, a = FeedState.__table__.c, FeedAccess.__table__.c
-    visible = _visible_sql(p.user_id, p.is_admin, scoped)
+    visible = _visible(p, scoped)
     columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible),
                stamp_at(bindparam("f_at", type_=BigInteger))]
     assert len(columns) == len(STATE_COLUMNS)  # feed.STATE_COLUMNS, in its order: read as a FeedStateRow
@@ -304,7 +275,7 @@ def _build_feed(ext, scoped):
 def _build_caller(ext):
     p = ext.tokens
     st = FeedState.__table__.c
-    visible = _visible_sql(p.user_id, p.is_admin, False)
+    visible = _visible(p, False)
     return _principal_select(ext, visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
         FeedState.__table__, st.id == 1)
 
@@ -557,10 +528,10 @@ class PollPath:
     def _run(self, route, key, build, params):
         stmt = route.statements.get(key)
         if stmt is None:
-            stmt = route.statements[key] = _Compiled(build())
+            stmt = route.statements[key] = Lookup(build())
         cursor = self._cursor()
         try:
-            return stmt.run(self.engine.dialect, cursor, params)
+            return stmt.first_on(cursor, self.engine.dialect, params)
         finally:
             cursor.close()
 

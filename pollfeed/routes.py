@@ -17,12 +17,13 @@ class KnownTypes(validate.OneOf):
     A OneOf, so the OpenAPI document lists them as an enum."""
 
     def __init__(self, metadata):
-        self.metadata = metadata
+        self.metadata = None  # not read while the validator is made: the extension may have no db yet
         super().__init__((), error="Unknown type {input!r}; known: {choices}.")
+        self.metadata = metadata
 
     @property
     def choices(self):
-        return sorted(models(self.metadata()))
+        return sorted(models(self.metadata())) if self.metadata is not None else []
 
     @choices.setter
     def choices(self, _ignored):

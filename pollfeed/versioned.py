@@ -12,8 +12,6 @@ from .stamps import new as new_stamp
 #: metadata -> {change type name -> model class}, filled as models are declared: each app's models are
 #: the ones on its own db's metadata, so two apps in one process keep their types apart.
 _MODELS: dict[object, dict[str, type]] = {}
-#: change type name -> function(obj) -> JSON-ready dict, for include=resource.
-REPRESENTATIONS: dict[str, object] = {}
 
 
 def models(metadata=None):
@@ -97,8 +95,3 @@ class Grant:
     """
 
     __grant_principal__: ClassVar[str] = "user_id"
-
-
-def represent(change_type, dump):
-    """Register how the feed embeds the current representation of `change_type`."""
-    REPRESENTATIONS[change_type] = dump

@@ -6,9 +6,8 @@ import pytest
 
 from app import DOMAINS, create_app
 from app.boards.models import project_rows_in_deletion_order
-from app.extensions import db
-from pollfeed import changelog
-from pollfeed.versioned import REPRESENTATIONS, models
+from app.extensions import db, pf
+from pollfeed.versioned import models
 
 from .support import Api, fresh_database
 
@@ -30,7 +29,7 @@ def second_app(template_db, tmp_path):
 
 
 def test_every_versioned_model_has_a_representation(app):
-    missing = sorted(set(MODELS) - set(REPRESENTATIONS))
+    missing = sorted(set(MODELS) - set(pf.representations))
     assert not missing, f"no represent() for {missing}: the feed would embed `resource: null`"
 
 
@@ -47,14 +46,14 @@ def test_every_model_with_a_project_key_is_deleted_with_its_project(app):
 
 def test_domains_register_in_the_written_order(app):
     assert DOMAINS[0] == "boards"  # every other domain's rows belong to its projects
-    names = [fn.__module__.split(".")[1] for fn in changelog.DERIVERS]
+    names = [fn.__module__.split(".")[1] for fn in pf.derivers]
     assert names == sorted(names, key=DOMAINS.index)
 
 
 def test_registering_twice_changes_nothing(app, database_url):
-    before = (list(changelog.DERIVERS), dict(REPRESENTATIONS), project_rows_in_deletion_order())
+    before = (list(pf.derivers), dict(pf.representations), project_rows_in_deletion_order())
     create_app({"SQLALCHEMY_DATABASE_URI": database_url})
-    assert (list(changelog.DERIVERS), dict(REPRESENTATIONS), project_rows_in_deletion_order()) == before
+    assert (list(pf.derivers), dict(pf.representations), project_rows_in_deletion_order()) == before
 
 
 def label(value, labels):
@@ -111,13 +110,13 @@ def scenario(app):
 def test_derivers_give_the_same_result_in_either_order(app, second_app):
     """Derivers run in DOMAINS order. Were the result to depend on it, this fails: the dependency must
     then be declared (and this test told of it), not left to the order of a tuple."""
-    assert len(changelog.DERIVERS) >= 2
+    assert len(pf.derivers) >= 2
     in_order = scenario(app)
-    registered = list(changelog.DERIVERS)
-    changelog.DERIVERS.reverse()
+    registered = list(pf.derivers)
+    pf.derivers.reverse()
     try:
         reversed_ = scenario(second_app)
     finally:
-        changelog.DERIVERS[:] = registered
+        pf.derivers[:] = registered
     assert in_order["Notification"] and in_order["Progress"]  # the scenario gave every deriver work
     assert reversed_ == in_order

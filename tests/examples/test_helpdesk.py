@@ -104,6 +104,10 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     assert {x["team_id"] for x in changes("root")["changes"]} == {support, billing}
     assert [x["id"] for x in changes("root", f"&team={billing}")["changes"]] == [theirs["id"]]
     assert c.get(f"/changes?team={billing}", headers=who["ada"]).status_code == 404
+    # ?include=resource embeds the current bodies (integer keys found from the log's text ids)
+    embedded = changes("ada", "&include=resource")["changes"]
+    assert [x["resource"]["title"] if x["type"] == "ticket" else x["resource"]["body"] for x in embedded] == [
+        "VPN down", "rebooting"]
     # Deleting a ticket deletes its comments: each leaves a tombstone, children first.
     cursor = changes("ada")["next"]
     tag = c.get(f"/tickets/{mine['id']}", headers=who["ada"]).headers["ETag"]

@@ -111,3 +111,45 @@ def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host
 def test_the_scope_name_must_be_a_plain_name():
     with pytest.raises(ValueError, match="scope must be a lower-case name"):
         Pollfeed(scope="Team-Id")
+
+
+def test_derivers_and_representations_belong_to_their_extension(tmp_path, app, make_user):
+    """The reference server's derivers (progress, notifications) never run in another app's commits, nor
+    that app's in the server's; each feed embeds with its own extension's representations."""
+    from app.extensions import pf as server_pf
+
+    host_db = SQLAlchemy()
+
+    class Note(host_db.Model, Versioned):
+        __tablename__ = "notes"
+        __change_type__ = "note"
+        __scope_attr__ = "id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        text: Mapped[str] = mapped_column(String(50), nullable=False)
+
+    host = Flask("notes")
+    host.config.update(SQLALCHEMY_DATABASE_URI=empty_database(tmp_path))
+    host_db.init_app(host)
+    pf = Pollfeed(host, db=host_db)
+    host.register_blueprint(pf.blueprint)
+    seen = []
+    pf.derive(lambda session, records: seen.extend(r.type for r in records))
+    pf.represent("note", lambda obj: {"text": obj.text})
+    assert server_pf.derivers and all(fn not in pf.derivers for fn in server_pf.derivers)
+
+    @host.before_request
+    def caller():
+        g.principal = SimpleNamespace(id="root", name="root", is_admin=True)
+
+    with host.app_context():
+        host_db.create_all()  # a server deriver run here would query the server's tables: none exist
+        host_db.session.add(Note(text="hello"))
+        host_db.session.commit()
+    assert seen == ["note"]
+    page = host.test_client().get("/changes?include=resource").get_json()
+    assert [c["resource"] for c in page["changes"]] == [{"text": "hello"}]
+    made = make_user("carol").post("/projects", json={"name": "the server's"})  # a commit with changes there
+    assert made.status_code == 201
+    assert seen == ["note"]
+    with host.app_context():
+        host_db.engine.dispose()

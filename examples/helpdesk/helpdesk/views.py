@@ -11,7 +11,6 @@ from pollfeed import (
     authenticate,
     caller,
     list_schema,
-    represent,
     resources,
 )
 
@@ -45,8 +44,8 @@ class TicketUpdate(Schema):
     status = fields.String()
 
 
-represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
-represent("comment", CommentSchema().dump)
+pf.represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
+pf.represent("comment", CommentSchema().dump)
 blp = Blueprint("helpdesk", __name__)
 blp.before_request(authenticate)  # every route needs a caller (401 without a token)
 
