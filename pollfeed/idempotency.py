@@ -1,7 +1,12 @@
-"""Idempotency-Key on POST: a retried create returns the first response and creates nothing new.
+"""Idempotency-Key on writes: a retried write returns the first response and writes nothing new.
+
+POST, PATCH, PUT and DELETE take a key. For a create it means no second row; for a conditional write
+(If-Match) it means the retry of a write that committed but lost its answer gets that answer (the
+new tag), instead of a 412 against the caller's own write: an offline queue replays its writes with
+their keys, and each learns its outcome.
 
 How it stays exactly-once, also for two retries racing each other and for a worker killed mid-way:
-the stored response is written in the same transaction as the write it answers. A POST with a key
+the stored response is written in the same transaction as the write it answers. A write with a key
 runs its view as usual, but `resources.commit` only flushes; `finish` (an after_request hook) then
 adds the `(principal, key)` row with the response's status, headers and body, and commits both.
 
@@ -34,6 +39,7 @@ from .state import Base, db
 from .versioned import utcnow
 
 HEADER = "Idempotency-Key"
+METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})  # the writes that take a key
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stripe's and the IETF draft's keys are
 _NOT_REPLAYED = frozenset({"content-length", "date", "server", "set-cookie", "x-request-id"})
 
@@ -48,7 +54,7 @@ class IdempotencyKeyReused(Problem):
 
 
 class IdempotentResponse(Base):
-    """The first 2xx answer to a POST with an Idempotency-Key, per principal."""
+    """The first 2xx answer to a write with an Idempotency-Key, per principal."""
 
     __tablename__ = "idempotency_keys"
     principal_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
@@ -93,8 +99,9 @@ def _replay(row, fingerprint):
 
 
 def replay():
-    """before_request, after the token check: the stored response of a retried POST, or a claim."""
-    key = request.headers.get(HEADER) if request.method == "POST" else None
+    """before_request, after the token check: the stored response of a retried write, or a claim. It
+    comes before the view, so before the view's If-Match check: a replay is never a 412."""
+    key = request.headers.get(HEADER) if request.method in METHODS else None
     if key is None:
         return None
     if not _KEY.match(key):

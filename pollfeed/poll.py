@@ -16,7 +16,7 @@ unknown route, a route that declares nothing, and any database error, so that
 The declarations are the ones the Flask views serve themselves from: `item`
 loads the row for the view through `resources.read_item` with the same model,
 keys and read rule; list and feed views compute the same tags through
-`resources` and `feed`. A differential test (tests/sync/test_poll_path.py) keeps
+`resources` and `feed`. A differential test (tests/pollfeed/test_poll_path.py) keeps
 both paths' 304s equal, header by header, on every GET route.
 
 Each poll reads the database, on a connection of the thread's own in

@@ -98,7 +98,7 @@ def update(obj, data):
 def commit(obj=None):
     """Commit; a version conflict found by the conditional UPDATE/DELETE becomes 412.
 
-    A POST with an Idempotency-Key only flushes here: its COMMIT comes with the stored response
+    A write with an Idempotency-Key only flushes here: its COMMIT comes with the stored response
     (idempotency.finish), so a write and the answer a retry will get are never apart."""
     try:
         if idempotency.pending():

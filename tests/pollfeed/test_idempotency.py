@@ -80,3 +80,41 @@ def test_every_post_route_takes_a_key(alice, bob, board, world):
     for _ in range(2):
         assert bob.post(f"/events/{event['id']}/bookings", None, headers={"Idempotency-Key": "seat"}).status_code == 201
     assert alice.get(f"/events/{event['id']}").json["booked"] == 1
+
+
+def test_a_retried_patch_gets_its_first_answer_not_a_412(alice, bob, board):
+    """An update that committed but lost its answer: its retry (same key, same If-Match) is told what
+    happened, its new tag included. Without the key the retry is 412 against the caller's own write."""
+    pid, todo = board["pid"], board["todo"]["id"]
+    alice.add_member(pid, bob)
+    task = alice.created(f"/projects/{pid}/tasks", {"title": "draft", "status_id": todo})
+    path, tag = f"/tasks/{task['id']}", alice.get(f"/tasks/{task['id']}").headers["ETag"]
+    first = alice.patch(path, {"title": "final"}, headers={"If-Match": tag, "Idempotency-Key": "edit-1"})
+    assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
+    since = alice.feed("now")["next"]
+    again = alice.patch(path, {"title": "final"}, headers={"If-Match": tag, "Idempotency-Key": "edit-1"})
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["ETag"] == first.headers["ETag"] and again.get_data() == first.get_data()
+    assert alice.feed(since)["changes"] == []  # the replay wrote nothing
+    # the control: the same retry without its key is refused, the write being newer than its tag
+    assert problem(alice.patch(path, {"title": "final"}, headers={"If-Match": tag}), 412)
+    # a key replays only its own write: someone else's newer edit is never overwritten by a new one
+    current = alice.get(path).headers["ETag"]
+    assert bob.patch(path, {"title": "bob's"}, headers={"If-Match": current}).status_code == 200
+    late = alice.patch(path, {"title": "alice's"}, headers={"If-Match": current, "Idempotency-Key": "edit-2"})
+    assert problem(late, 412)
+    assert alice.get(path).json["title"] == "bob's"
+    # the same key for another body is a reuse, not a replay
+    reused = alice.patch(path, {"title": "other"}, headers={"If-Match": tag, "Idempotency-Key": "edit-1"})
+    assert problem(reused, 422)["type"].endswith("idempotency-key-reused")
+
+
+def test_a_retried_delete_gets_its_first_answer(alice, board):
+    pid, todo = board["pid"], board["todo"]["id"]
+    task = alice.created(f"/projects/{pid}/tasks", {"title": "doomed", "status_id": todo})
+    path, tag = f"/tasks/{task['id']}", alice.get(f"/tasks/{task['id']}").headers["ETag"]
+    first = alice.delete(path, headers={"If-Match": tag, "Idempotency-Key": "rm-1"})
+    assert first.status_code == 204
+    again = alice.delete(path, headers={"If-Match": tag, "Idempotency-Key": "rm-1"})
+    assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true"
+    assert alice.delete(path, headers={"If-Match": tag}).status_code == 404  # without the key: it is gone
