@@ -11,7 +11,7 @@ import pytest
 from ..server import Client, Server, free_port
 
 pytestmark = pytest.mark.browser
-STATIC = Path(__file__).resolve().parents[2] / "app/web/static"
+STATIC = Path(__file__).resolve().parents[2] / "clients/js/src"  # the npm package's sources
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>other origin</title>
 <script type="module" src="./app.js"></script>"""

@@ -16,7 +16,7 @@ from ..server import Client, Server, free_port
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
-STATIC = HERE.parents[1] / "app/web/static"
+STATIC = HERE.parents[1] / "clients/js/src"  # the npm package's sources
 QUERY_CORE = HERE / "node_modules/@tanstack/query-core/build/modern"
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>kanban</title><link rel="icon" href="data:,">
