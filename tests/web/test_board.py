@@ -230,3 +230,23 @@ def test_the_badge_revalidates_with_if_none_match_and_marks_read_with_if_match(w
     page.wait_for_selector("#badge[data-unread='0']", timeout=WITHIN)
     assert Client(web.url, tokens["umar"]).get(f"/projects/{ids['pid']}/notifications/unread-count").json()[
         "unread"] == 0
+
+
+def test_an_edit_made_offline_is_kept_and_sent_once_back_online(web, browser):
+    tokens, ids = web.board("ofelia")
+    context = browser.new_context()
+    page = web.open(context, tokens["ofelia"], ids["pid"])
+    c = Client(web.url, tokens["ofelia"])
+    since = c.get(f"/changes?project={ids['pid']}&since=now").json()["next"]
+    context.set_offline(True)
+    page.once("dialog", lambda d: d.accept("Written offline"))
+    card(page, "First card").locator(".edit").click()
+    page.wait_for_function("() => document.querySelector('#queue').dataset.pending === '1'", timeout=10000)
+    assert "Offline" in page.inner_text("#message")
+    context.set_offline(False)
+    card(page, "Written offline").wait_for(timeout=20000)
+    page.wait_for_function("() => document.querySelector('#queue').dataset.pending === '0'", timeout=20000)
+    assert c.get(f"/tasks/{ids['task']}").json()["title"] == "Written offline"
+    changes = c.get(f"/changes?project={ids['pid']}&since={since}&types=task").json()["changes"]
+    assert [ch["op"] for ch in changes] == ["update"]  # sent once
+    context.close()

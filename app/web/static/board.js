@@ -1,5 +1,6 @@
 // The live board: statuses as columns, tasks as cards; changes made elsewhere arrive by polling.
 import { Pollfeed, tokenFromFragment } from "/static/pollfeed.js";
+import { WriteQueue } from "/static/offline.js";
 
 const $ = (sel) => document.querySelector(sel);
 const state = { token: null, project: null, statuses: new Map(), tasks: new Map(), feed: null, badge: null };
@@ -85,6 +86,10 @@ async function openProject(pid) {
   });
   window.pollfeed = state.feed; // for the curious, and for the tests
   state.feed.start();
+  // Edits lost to the network wait in IndexedDB and are sent when the page is back online.
+  if (state.queue) state.queue.stop();
+  state.queue = new WriteQueue(state.feed).start();
+  state.queue.subscribe(showQueue);
   refreshBadge();
 }
 
@@ -192,6 +197,12 @@ async function sendTask(id, changes) {
     state.tasks.set(id, { data: res.data, etag: res.etag });
     say("");
   } catch (err) {
+    if (err.status === undefined && state.queue) { // no answer: offline, or the connection dropped
+      await state.queue.update(`/tasks/${id}`, changes, { ifMatch: etag });
+      say("Offline: the edit is kept and will be sent when the connection is back.");
+      render();
+      return;
+    }
     state.tasks.set(id, { data: before, etag }); // roll back
     if (err.status === 412) {
       try {
@@ -245,6 +256,23 @@ async function createTask(statusId, title) {
     say("Not created: " + err.message + field);
   }
   render();
+}
+
+// The offline queue's state: edits waiting to be sent, and those the server refused on replay
+// (someone else changed the task meanwhile: the board then shows their version, never overwritten).
+let waited = 0;
+function showQueue(q) {
+  const node = $("#queue");
+  node.dataset.pending = q.pending.length;
+  node.textContent = q.pending.length ? `${q.pending.length} edit(s) waiting to be sent` : "";
+  for (const c of [...q.conflicts, ...q.failed]) {
+    say(c.state === "conflict" ? "Not sent: someone else changed the task while you were offline; this is their version."
+                               : "Not sent: " + c.error);
+    node.dataset.conflicts = Number(node.dataset.conflicts || 0) + 1;
+    state.queue.resolve(c.seq, "discard");
+  }
+  if (waited && !q.pending.length && !q.replaying && state.project) loadLists().catch(() => {}); // sent: show the server's
+  waited = q.pending.length;
 }
 
 // --- rendering ------------------------------------------------------------------

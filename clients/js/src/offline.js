@@ -180,14 +180,14 @@ export class WriteQueue {
   /** @param {string} url @param {any} body */
   create(url, body) { return this.enqueue("POST", url, body); }
 
-  /** @param {string} url @param {any} patch */
-  update(url, patch) { return this.enqueue("PATCH", url, patch); }
+  /** @param {string} url @param {any} patch @param {{ifMatch?: string | null}} [options] */
+  update(url, patch, options) { return this.enqueue("PATCH", url, patch, options); }
 
   /** @param {string} url @param {any} body */
   put(url, body) { return this.enqueue("PUT", url, body); }
 
-  /** @param {string} url */
-  remove(url) { return this.enqueue("DELETE", url, undefined); }
+  /** @param {string} url @param {{ifMatch?: string | null}} [options] */
+  remove(url, options) { return this.enqueue("DELETE", url, undefined, options); }
 
   /**
    * Keep the write, then try to send everything waiting. Resolves with the entry once it is kept
@@ -195,15 +195,18 @@ export class WriteQueue {
    * @param {QueuedWrite["method"]} method
    * @param {string} url
    * @param {any} body
+   * @param {{ifMatch?: string | null}} [options] the tag to send (default: the feed's cached tag of
+   *   `url`); a write after another queued one to the same URL always takes that one's new tag
    * @returns {Promise<QueuedWrite>}
    */
-  async enqueue(method, url, body) {
+  async enqueue(method, url, body, { ifMatch } = {}) {
     const entries = await this.store.all();
     const seq = Math.max(this.now(), ...entries.map((e) => e.seq + 1));
     const earlier = entries.some((e) => e.url === url && e.state !== "failed" && method !== "POST");
     /** @type {QueuedWrite} */
     const entry = { seq, method, url, body, key: newKey(this.feed.random), createdAt: this.now(), state: "pending",
-      chained: earlier, ifMatch: method === "POST" || earlier ? null : this.feed.etagOf(url) };
+      chained: earlier,
+      ifMatch: method === "POST" || earlier ? null : ifMatch !== undefined ? ifMatch : this.feed.etagOf(url) };
     await this.store.put(entry);
     await this._changed();
     this.flush();
