@@ -8,13 +8,21 @@
 //   await queue.update(`/tasks/${id}`, { title }); // sent now if it can be; kept if not
 //   await queue.create(`/projects/${p}/tasks`, { title, status_id });
 //
-// - Queued writes to one resource chain: each is sent with the tag the previous one returned.
+// - Queued writes to one resource chain: each is sent with the tag the previous one returned. A write
+//   whose predecessor leaves the queue without an answer (discarded, refused, expired) is sent with the
+//   tag that predecessor was sent with, the version the chain was built on: it applies if the resource
+//   is still there, and is a conflict if someone moved it on. Never stuck, never a blind overwrite.
+// - Where an entry goes in the queue, and whether it chains, is decided in one transaction with the
+//   entries already there, so writes enqueued at once (in one tab or several) neither share a place
+//   nor both miss each other.
 // - A 412 is a conflict: the entry stops, with the server's body and tag, and so do later writes to
 //   that resource, until the app resolves it (`overwrite`, `discard`). Nothing is overwritten blindly.
 // - A write that committed but lost its answer is answered, on replay, with its first answer (the
-//   server keeps answers by Idempotency-Key), not with a 412 against itself.
-// - An entry older than the server's IDEMPOTENCY_TTL (`ttlMs`, 24 h) is marked failed, not replayed:
-//   the server no longer knows its key, and a replay could apply it twice.
+//   server keeps answers by Idempotency-Key), not with a 412 against itself. A write first sent outside
+//   the queue joins it with its own key (`enqueue(..., {key})`), so this holds for it too.
+// - An entry older than the server's IDEMPOTENCY_TTL (`ttl: "24h"`, or `ttlMs`; 24 h by default, the
+//   server's default) is marked failed, not replayed: the server no longer knows its key, and a replay
+//   could apply it twice. Set it to the server's setting; never longer.
 // - Any other 4xx marks the entry failed (it would fail again); a network error, 5xx, 429 or 503
 //   leaves it pending for the next try (on `online`, on start, and after a backoff).
 
@@ -49,12 +57,40 @@ import { ConflictError, PollfeedError, newKey } from "./pollfeed.js";
  */
 
 /**
- * Where entries are kept: IndexedDB by default; `memoryStore()` for tests and for runtimes without it.
- * @typedef {object} QueueStore
- * @property {() => Promise<QueuedWrite[]>} all
- * @property {(entry: QueuedWrite) => Promise<void>} put
- * @property {(seq: number) => Promise<void>} remove
+ * What one transaction of the store writes: entries to put, entries (by `seq`) to remove, and what
+ * the transaction returns.
+ * @template R
+ * @typedef {object} StoreChange
+ * @property {QueuedWrite[]} [put]
+ * @property {number[]} [remove]
+ * @property {R} [result]
  */
+
+/**
+ * Where entries are kept: IndexedDB by default; `memoryStore()` for tests and for runtimes without it.
+ * `transact(work)` is one atomic read-modify-write: `work` gets every entry (by `seq`) and returns,
+ * synchronously, what to put and remove; no other transaction of the store (in this tab or another)
+ * runs between its read and its writes.
+ * @typedef {object} QueueStore
+ * @property {() => Promise<QueuedWrite[]>} all every entry, by `seq`
+ * @property {<R>(work: (entries: QueuedWrite[]) => StoreChange<R>) => Promise<R | undefined>} transact
+ */
+
+const bySeq = (/** @type {QueuedWrite} */ a, /** @type {QueuedWrite} */ b) => a.seq - b.seq;
+
+/**
+ * A duration as the server's settings write it ("90s", "15m", "24h", "7d", "2w"; a bare number is
+ * seconds), in milliseconds.
+ * @param {string} text
+ * @returns {number}
+ */
+export function parseDuration(text) {
+  const m = /^\s*(\d+)\s*([smhdw]?)\s*$/.exec(String(text));
+  if (!m) throw new TypeError(`not a duration: ${JSON.stringify(text)} (use e.g. 90s, 15m, 12h, 7d)`);
+  /** @type {Record<string, number>} */
+  const units = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  return Number(m[1]) * units[m[2]] * 1000;
+}
 
 /**
  * An IndexedDB store of queued writes (database `name`, one object store keyed by `seq`).
@@ -88,9 +124,33 @@ export function indexedDBStore(name, idb = globalThis.indexedDB) {
     });
   };
   return {
-    all: () => run("readonly", (s) => s.getAll()),
-    put: (entry) => run("readwrite", (s) => s.put(entry)),
-    remove: (seq) => run("readwrite", (s) => s.delete(seq)),
+    all: async () => /** @type {QueuedWrite[]} */ (await run("readonly", (s) => s.getAll())).sort(bySeq),
+    // One readwrite transaction: IndexedDB runs those of one store one at a time, across tabs too, and
+    // `work` runs inside it (synchronously: a transaction commits once nothing is asked of it).
+    transact: async (work) => {
+      const db = await open();
+      return new Promise((resolve, reject) => {
+        const tx = db.transaction("writes", "readwrite");
+        const store = tx.objectStore("writes");
+        /** @type {any} */
+        let result;
+        const read = store.getAll();
+        read.onsuccess = () => {
+          try {
+            const change = work(/** @type {QueuedWrite[]} */ (read.result).sort(bySeq)) || {};
+            for (const entry of change.put || []) store.put(entry);
+            for (const seq of change.remove || []) store.delete(seq);
+            result = change.result;
+          } catch (err) {
+            tx.abort();
+            reject(err);
+          }
+        };
+        tx.oncomplete = () => resolve(result);
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
+    },
   };
 }
 
@@ -99,10 +159,15 @@ export function indexedDBStore(name, idb = globalThis.indexedDB) {
 export function memoryStore() {
   /** @type {Map<number, QueuedWrite>} */
   const rows = new Map();
+  const all = () => [...rows.values()].map((e) => structuredClone(e)).sort(bySeq);
   return {
-    all: async () => [...rows.values()].map((e) => structuredClone(e)),
-    put: async (entry) => { rows.set(entry.seq, structuredClone(entry)); },
-    remove: async (seq) => { rows.delete(seq); },
+    all: async () => all(),
+    transact: async (work) => { // synchronous from read to write: nothing runs in between
+      const change = work(all()) || {};
+      for (const entry of change.put || []) rows.set(entry.seq, structuredClone(entry));
+      for (const seq of change.remove || []) rows.delete(seq);
+      return change.result;
+    },
   };
 }
 
@@ -110,9 +175,20 @@ export function memoryStore() {
  * @typedef {object} WriteQueueOptions
  * @property {string} [name] the IndexedDB database, the lock and the channel ("pollfeed-writes")
  * @property {QueueStore} [store] where entries are kept (default: IndexedDB `name`)
- * @property {number} [ttlMs] how long an entry may wait: the server's IDEMPOTENCY_TTL (24 h)
+ * @property {string} [ttl] how long an entry may wait, as the server's IDEMPOTENCY_TTL is written
+ *   ("24h", "7d"): set it to that setting (POLLFEED_IDEMPOTENCY_TTL in an app on the engine), never
+ *   longer, or a replay may come after the server forgot its key. Default "24h", the server's default.
+ * @property {number} [ttlMs] the same in milliseconds (`ttl` wins when both are given)
  * @property {any} [window] the global object (tests)
  * @property {() => number} [now] the clock (tests)
+ */
+
+/**
+ * @typedef {object} EnqueueOptions
+ * @property {string | null} [ifMatch] the tag to send (default: the feed's cached tag of `url`); a write
+ *   after another queued one to the same URL takes that one's new tag instead
+ * @property {string} [key] the Idempotency-Key, for a write already sent once outside the queue whose
+ *   answer was lost: its replay then gets the first answer, not a 412 against itself (default: new)
  */
 
 export class WriteQueue {
@@ -120,12 +196,13 @@ export class WriteQueue {
    * @param {Pollfeed} feed the feed whose token, base URL and ETag cache writes use
    * @param {WriteQueueOptions} [options]
    */
-  constructor(feed, { name = "pollfeed-writes", store, ttlMs = 24 * 3600 * 1000, window: win = globalThis,
+  constructor(feed, { name = "pollfeed-writes", store, ttl, ttlMs = 24 * 3600 * 1000, window: win = globalThis,
     now = Date.now } = {}) {
     this.feed = feed;
     this.name = name;
     this.store = store || indexedDBStore(name, win.indexedDB);
-    this.ttlMs = ttlMs;
+    /** @type {number} */
+    this.ttlMs = ttl !== undefined ? parseDuration(ttl) : ttlMs;
     this.win = win;
     this.now = now;
     /** @type {Set<(state: QueueState) => void>} */
@@ -177,16 +254,16 @@ export class WriteQueue {
     return () => { this.listeners.delete(listener); };
   }
 
-  /** @param {string} url @param {any} body */
-  create(url, body) { return this.enqueue("POST", url, body); }
+  /** @param {string} url @param {any} body @param {EnqueueOptions} [options] */
+  create(url, body, options) { return this.enqueue("POST", url, body, options); }
 
-  /** @param {string} url @param {any} patch @param {{ifMatch?: string | null}} [options] */
+  /** @param {string} url @param {any} patch @param {EnqueueOptions} [options] */
   update(url, patch, options) { return this.enqueue("PATCH", url, patch, options); }
 
-  /** @param {string} url @param {any} body */
-  put(url, body) { return this.enqueue("PUT", url, body); }
+  /** @param {string} url @param {any} body @param {EnqueueOptions} [options] */
+  put(url, body, options) { return this.enqueue("PUT", url, body, options); }
 
-  /** @param {string} url @param {{ifMatch?: string | null}} [options] */
+  /** @param {string} url @param {EnqueueOptions} [options] */
   remove(url, options) { return this.enqueue("DELETE", url, undefined, options); }
 
   /**
@@ -195,19 +272,24 @@ export class WriteQueue {
    * @param {QueuedWrite["method"]} method
    * @param {string} url
    * @param {any} body
-   * @param {{ifMatch?: string | null}} [options] the tag to send (default: the feed's cached tag of
-   *   `url`); a write after another queued one to the same URL always takes that one's new tag
+   * @param {EnqueueOptions} [options]
    * @returns {Promise<QueuedWrite>}
    */
-  async enqueue(method, url, body, { ifMatch } = {}) {
-    const entries = await this.store.all();
-    const seq = Math.max(this.now(), ...entries.map((e) => e.seq + 1));
-    const earlier = entries.some((e) => e.url === url && e.state !== "failed" && method !== "POST");
-    /** @type {QueuedWrite} */
-    const entry = { seq, method, url, body, key: newKey(this.feed.random), createdAt: this.now(), state: "pending",
-      chained: earlier,
-      ifMatch: method === "POST" || earlier ? null : ifMatch !== undefined ? ifMatch : this.feed.etagOf(url) };
-    await this.store.put(entry);
+  async enqueue(method, url, body, { ifMatch, key } = {}) {
+    const tag = method === "POST" ? null : ifMatch !== undefined ? ifMatch : this.feed.etagOf(url);
+    const idempotencyKey = key || newKey(this.feed.random);
+    const createdAt = this.now();
+    // Its place and whether it chains are read and written in one transaction: two writes enqueued at
+    // once (in this tab or another) cannot both take the same place, nor both miss each other.
+    const entry = /** @type {QueuedWrite} */ (await this.store.transact((entries) => {
+      const last = entries.length ? entries[entries.length - 1].seq : -Infinity;
+      const earlier = method !== "POST" && entries.some((e) => e.url === url && e.method !== "POST"
+        && e.state !== "failed");
+      /** @type {QueuedWrite} */
+      const made = { seq: Math.max(createdAt, last + 1), method, url, body, key: idempotencyKey, createdAt,
+        state: "pending", chained: earlier, ifMatch: earlier ? null : tag };
+      return { put: [made], result: made };
+    }));
     await this._changed();
     this.flush();
     return entry;
@@ -245,17 +327,16 @@ export class WriteQueue {
    * @param {"overwrite" | "discard"} choice
    */
   async resolve(seq, choice) {
-    const entry = (await this.store.all()).find((e) => e.seq === seq);
-    if (!entry) return;
-    if (choice === "discard") {
-      await this.store.remove(seq);
-    } else if (entry.state === "conflict") {
-      entry.state = "pending";
-      entry.ifMatch = entry.theirsEtag ?? null;
-      entry.chained = false;
-      entry.key = newKey(this.feed.random); // a new write: the old key's answer was the 412
-      await this.store.put(entry);
-    }
+    const key = newKey(this.feed.random);
+    await this.store.transact((entries) => {
+      const entry = entries.find((e) => e.seq === seq);
+      if (!entry) return {};
+      if (choice === "discard") return { remove: [seq], put: release(entries, entry) };
+      if (entry.state !== "conflict") return {};
+      // A new write over theirs: the old key's answer was the 412.
+      Object.assign(entry, { state: "pending", ifMatch: entry.theirsEtag ?? null, chained: false, key });
+      return { put: [entry] };
+    });
     await this._changed();
     this.flush();
   }
@@ -263,26 +344,20 @@ export class WriteQueue {
   async _replay() {
     this._setReplaying(true);
     try {
-      const entries = (await this.store.all()).sort((a, b) => a.seq - b.seq);
-      /** @type {Set<string>} */
-      const blocked = new Set(entries.filter((e) => e.state === "conflict").map((e) => e.url));
-      for (const entry of entries) {
-        if (entry.state !== "pending" || blocked.has(entry.url)) continue;
-        if (this.now() - entry.createdAt > this.ttlMs) {
+      /** @type {Set<number>} */
+      const tried = new Set(); // each entry once a round, whatever the store says
+      for (;;) {
+        const entry = nextToSend(await this.store.all(), tried, this.now() - this.ttlMs);
+        if (!entry) break;
+        tried.add(entry.seq);
+        if (entry.createdAt < this.now() - this.ttlMs) {
           await this._fail(entry, "expired: older than the server keeps idempotency keys");
-          blocked.add(entry.url);
           continue;
         }
-        if (entry.chained) {
-          blocked.add(entry.url); // its predecessor has not answered yet (it failed, or is in conflict)
-          continue;
-        }
-        const outcome = await this._send(entry, entries);
-        if (outcome === "retry") {
+        if (await this._send(entry) === "retry") {
           this._retryLater();
           return;
         }
-        if (outcome !== "done") blocked.add(entry.url);
       }
       this._failures = 0;
     } finally {
@@ -293,31 +368,27 @@ export class WriteQueue {
 
   /**
    * @param {QueuedWrite} entry
-   * @param {QueuedWrite[]} round the entries this round goes through
    * @returns {Promise<"done" | "conflict" | "failed" | "retry">}
    */
-  async _send(entry, round) {
+  async _send(entry) {
     try {
       const result = await this.feed.write(entry.method, entry.url, entry.body,
         { ifMatch: entry.ifMatch, key: entry.key, retries: 0 });
-      await this.store.remove(entry.seq);
-      // The next write to this resource goes with the tag this one returned: kept before it is sent.
-      const next = (await this.store.all()).sort((a, b) => a.seq - b.seq)
-        .find((e) => e.url === entry.url && e.chained && e.state === "pending");
-      if (next) {
-        next.chained = false;
-        next.ifMatch = result.etag;
-        await this.store.put(next);
-        const seen = round.find((e) => e.seq === next.seq); // this round's copy, if it has one
-        if (seen) Object.assign(seen, { chained: false, ifMatch: result.etag });
-      }
+      // Gone, and the next write to this resource takes the tag it returned: in one transaction, so
+      // no write enqueued meanwhile finds neither.
+      await this.store.transact((entries) => {
+        const next = follower(entries, entry);
+        if (next) Object.assign(next, { chained: false, ifMatch: result.etag });
+        return { remove: [entry.seq], put: next ? [next] : [] };
+      });
       return "done";
     } catch (err) {
       if (err instanceof ConflictError) {
-        entry.state = "conflict";
-        entry.theirs = err.current;
-        entry.theirsEtag = err.etag;
-        await this.store.put(entry);
+        await this.store.transact((entries) => {
+          const now = entries.find((e) => e.seq === entry.seq);
+          return now ? { put: [Object.assign(now, { state: "conflict", theirs: err.current, theirsEtag: err.etag })] }
+            : {};
+        });
         return "conflict";
       }
       if (err instanceof PollfeedError && err.status < 500 && err.status !== 429 && err.status !== 408) {
@@ -328,11 +399,16 @@ export class WriteQueue {
     }
   }
 
-  /** @param {QueuedWrite} entry @param {string} why */
+  /** Mark `entry` failed, and let the write chained after it go on (see `release`).
+   *  @param {QueuedWrite} entry @param {string} why */
   async _fail(entry, why) {
-    entry.state = "failed";
-    entry.error = why;
-    await this.store.put(entry);
+    await this.store.transact((entries) => {
+      const now = entries.find((e) => e.seq === entry.seq);
+      if (!now) return {};
+      const freed = release(entries, now);
+      Object.assign(now, { state: "failed", error: why });
+      return { put: [now, ...freed] };
+    });
   }
 
   _retryLater() {
@@ -367,4 +443,46 @@ export class WriteQueue {
   _emit() {
     for (const listener of this.listeners) listener(this.state);
   }
+}
+
+/**
+ * The first pending write of `entries` that can go now: not behind a conflict on its resource, not
+ * waiting for an earlier write's tag (unless it is expired: then it is failed, not sent).
+ * @param {QueuedWrite[]} entries by seq
+ * @param {Set<number>} tried
+ * @param {number} expiredBefore
+ * @returns {QueuedWrite | undefined}
+ */
+function nextToSend(entries, tried, expiredBefore) {
+  const blocked = new Set(entries.filter((e) => e.state === "conflict").map((e) => e.url));
+  return entries.find((e) => e.state === "pending" && !tried.has(e.seq) && !blocked.has(e.url)
+    && (!e.chained || e.createdAt < expiredBefore));
+}
+
+/**
+ * The write chained after `entry` (the next pending one to its URL that waits for a tag), if any.
+ * @param {QueuedWrite[]} entries
+ * @param {QueuedWrite} entry
+ * @returns {QueuedWrite | undefined}
+ */
+function follower(entries, entry) {
+  return entries.find((e) => e.seq > entry.seq && e.url === entry.url && e.chained && e.state === "pending");
+}
+
+/**
+ * `entry` leaves the chain of its resource without an answer (discarded, refused, expired): the
+ * write chained after it would wait for a tag forever. It takes `entry`'s If-Match instead, the
+ * version the chain was built on: applied if the resource is still there, a 412 (a conflict, with
+ * the server's version) if someone moved it on. Only the head of a chain (a write not itself waiting)
+ * frees one, and a failed entry freed its follower when it failed. Returns the entries it changed.
+ * @param {QueuedWrite[]} entries
+ * @param {QueuedWrite} entry
+ * @returns {QueuedWrite[]}
+ */
+function release(entries, entry) {
+  if (entry.chained || entry.state === "failed" || entry.method === "POST") return [];
+  const next = follower(entries, entry);
+  if (!next) return [];
+  Object.assign(next, { chained: false, ifMatch: entry.ifMatch });
+  return [next];
 }

@@ -82,5 +82,9 @@ void mutation.mutationFn({ id: "1", patch: { title: "z" } });
 const queue = new WriteQueue(feed, { store: memoryStore(), ttlMs: 86_400_000 });
 queue.subscribe((state: QueueState) => { void state.conflicts.map((c) => c.theirsEtag); });
 void queue.update("/tasks/1", { title: "offline" });
+void queue.update("/tasks/1", { title: "sent once, answer lost" }, { ifMatch: '"v1"', key: "its-first-key" });
+new WriteQueue(feed, { ttl: "48h" }); // the server's IDEMPOTENCY_TTL, as it is written there
+// @ts-expect-error: ttl is the server's text ("24h"); a number of milliseconds is ttlMs
+new WriteQueue(feed, { ttl: 86_400_000 });
 // @ts-expect-error: a queue takes the methods of writes only
 void queue.enqueue("GET", "/tasks/1", undefined);
