@@ -1,9 +1,13 @@
 """The engine is a package of its own: `pollfeed`, built as a wheel from the repository's pyproject.toml."""
+import ast
 import email
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +42,30 @@ def test_the_wheel_holds_the_engine_only_and_imports_on_its_own(tmp_path):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith(str(tmp_path / "site" / "pollfeed"))
+
+
+#: Imported by the engine but not its dependencies: the host's choice, or its tests'.
+UNDECLARED = {
+    "psycopg": "the host's PostgreSQL driver (pollfeed.isolation imports it only for a PostgreSQL engine)",
+    "pytest": "pollfeed.testing is a pytest plugin, for the host's own tests",
+}
+
+
+def test_every_package_the_engine_imports_is_declared_with_a_range():
+    imported = set()
+    for path in (ROOT / "pollfeed").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    imported -= set(sys.stdlib_module_names) | {"pollfeed"} | set(UNDECLARED)
+    declared = {}
+    for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+        declared[name.lower().replace("_", "-")] = requirement
+    distributions = packages_distributions()
+    for module in sorted(imported):
+        (dist,) = {d.lower().replace("_", "-") for d in distributions[module]}
+        assert dist in declared, f"pollfeed imports {module} ({dist}), which pyproject.toml does not declare"
+        assert ">=" in declared[dist] and "<" in declared[dist], declared[dist]
