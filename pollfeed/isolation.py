@@ -36,8 +36,8 @@ def _configure_postgresql(engine):
         # Statements stay prepared (see _end_reads_with_commit), but each run gets a plan for its own
         # parameters. PostgreSQL's automatic choice moves a prepared statement to a generic plan when that
         # plan's estimate looks no worse, and for a feed page the generic plan reads the caller's whole
-        # history in a scope and sorts it (bitmap scan: 5 ms on a 1,000-change scope) where the plan for
-        # the actual range and limit walks the (scope_id, position) index and stops at the page (0.15 ms).
+        # history in a scope and sorts it (a bitmap scan) where the plan for the actual range and limit
+        # walks the (scope_id, position) index and stops at the page (figures: docs/benchmarks.md).
         # So: no parsing per request, planning per request as before. (The poll path's connection, whose
         # statements are point lookups, asks for generic plans instead: pollfeed/poll.py.)
         dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
@@ -69,8 +69,8 @@ def _end_reads_with_commit(app):
     prepared statement (and deallocates them): a statement prepared inside a
     rolled-back transaction may name objects that no longer exist. Ending every
     GET with ROLLBACK meant no statement of the Flask path was ever prepared,
-    and each was parsed and planned anew on every request (0.2 to 0.9 ms of
-    the database's time against 15 us to execute). A READ ONLY transaction's
+    and each was parsed and planned anew on every request, which cost many
+    times its execution (docs/benchmarks.md). A READ ONLY transaction's
     COMMIT is its ROLLBACK in effect; the session then returns the connection
     to the pool with nothing to roll back. (tests/postgres/test_prepared.py)
     """

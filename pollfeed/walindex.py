@@ -6,8 +6,8 @@ WAL-Index Format"): its first 48 bytes hold the last committed frame, the frame 
 counter, so they differ after every commit. The writer writes the header's first copy last, before
 its COMMIT returns. So if the first copy reads the same as before, no commit has completed in between;
 any difference, a torn read included, only means "look again". `PRAGMA data_version` answers the same
-question, but as a statement that takes a read lock on the file (about 3 µs; this read is a fraction
-of that), and it is what the poll path falls back to where the header cannot be read.
+question, but as a statement that takes a read lock on the file (several times this read's cost:
+docs/benchmarks.md), and it is what the poll path falls back to where the header cannot be read.
 
 The file descriptor is opened once per process and file and never closed while the file exists:
 closing any descriptor of a file drops every POSIX lock the process holds on it, and SQLite's own
