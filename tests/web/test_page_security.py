@@ -6,7 +6,8 @@ from ..server import Client
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 
 
-@pytest.mark.parametrize("path", ["/", "/static/board.js", "/static/pollfeed.js", "/static/board.css"])
+@pytest.mark.parametrize("path", ["/", "/static/board.js", "/static/pollfeed.js", "/static/board.css", "/admin",
+                                  "/static/admin.js", "/static/admin.css"])
 def test_the_page_and_its_files_send_a_strict_csp(anonymous, path):
     r = anonymous.get(path)
     assert r.status_code == 200
@@ -15,7 +16,7 @@ def test_the_page_and_its_files_send_a_strict_csp(anonymous, path):
     assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Referrer-Policy"] == "no-referrer"
-    if path == "/":
+    if path in ("/", "/admin"):
         assert b"<script>" not in r.data and b"<style>" not in r.data and b" style=" not in r.data
 
 
