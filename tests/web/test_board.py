@@ -250,3 +250,37 @@ def test_an_edit_made_offline_is_kept_and_sent_once_back_online(web, browser):
     changes = c.get(f"/changes?project={ids['pid']}&since={since}&types=task").json()["changes"]
     assert [ch["op"] for ch in changes] == ["update"]  # sent once
     context.close()
+
+
+def test_an_edit_whose_answer_is_lost_is_queued_with_its_key_and_lands_once_not_as_a_conflict(web, browser):
+    tokens, ids = web.board("lotte")
+    context = browser.new_context()
+    sent = []
+
+    def lose_first_answer(route):
+        if route.request.method != "PATCH":
+            return route.continue_()
+        sent.append((route.request.headers.get("idempotency-key"), route.request.headers.get("if-match")))
+        if len(sent) == 1:
+            route.fetch()  # the server applies the edit...
+            return route.abort("connectionreset")  # ...and its answer never arrives
+        return route.continue_()
+
+    context.route(f"**/tasks/{ids['task']}", lose_first_answer)
+    c = Client(web.url, tokens["lotte"])
+    since = c.get(f"/changes?project={ids['pid']}&since=now").json()["next"]
+    page = web.open(context, tokens["lotte"], ids["pid"])
+    page.once("dialog", lambda d: d.accept("Edited once"))
+    card(page, "First card").locator(".edit").click()
+    deadline = time.monotonic() + 20
+    while len(sent) < 2 and time.monotonic() < deadline:  # the queue sends it again
+        page.wait_for_timeout(50)
+    page.wait_for_function("() => document.querySelector('#queue').dataset.pending === '0'", timeout=20000)
+    card(page, "Edited once").wait_for(timeout=WITHIN)
+    assert len(sent) == 2 and sent[0][0] and sent[0] == sent[1]  # the same key and tag, from the first send
+    assert page.get_attribute("#queue", "data-conflicts") is None  # its first answer, not a 412
+    assert "Not sent" not in page.inner_text("#message")
+    assert c.get(f"/tasks/{ids['task']}").json()["title"] == "Edited once"
+    changes = c.get(f"/changes?project={ids['pid']}&since={since}&types=task").json()["changes"]
+    assert [ch["op"] for ch in changes] == ["update"]  # applied once
+    context.close()

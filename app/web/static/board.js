@@ -1,5 +1,5 @@
 // The live board: statuses as columns, tasks as cards; changes made elsewhere arrive by polling.
-import { Pollfeed, tokenFromFragment } from "/static/pollfeed.js";
+import { Pollfeed, newKey, tokenFromFragment } from "/static/pollfeed.js";
 import { WriteQueue } from "/static/offline.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -9,10 +9,11 @@ function say(text) {
   $("#message").textContent = text || "";
 }
 
-async function api(method, path, body, etag) {
+async function api(method, path, body, etag, key) {
   const headers = { Authorization: "Bearer " + state.token, Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (etag) headers["If-Match"] = etag;
+  if (key) headers["Idempotency-Key"] = key;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     cache: "no-store" });
   const data = res.status === 204 ? null : await res.json().catch(() => null);
@@ -192,13 +193,16 @@ async function sendTask(id, changes) {
   if (!entry) return;
   const before = entry.base || entry.data;
   const etag = shownEtag(entry);
+  // The key goes with the first send, so a retry of an edit that committed but lost its answer gets
+  // that answer from the server, not a 412 against the user's own edit.
+  const key = newKey();
   try {
-    const res = await api("PATCH", `/tasks/${id}`, changes, etag);
+    const res = await api("PATCH", `/tasks/${id}`, changes, etag, key);
     state.tasks.set(id, { data: res.data, etag: res.etag });
     say("");
   } catch (err) {
     if (err.status === undefined && state.queue) { // no answer: offline, or the connection dropped
-      await state.queue.update(`/tasks/${id}`, changes, { ifMatch: etag });
+      await state.queue.update(`/tasks/${id}`, changes, { ifMatch: etag, key }); // the same write, again
       say("Offline: the edit is kept and will be sent when the connection is back.");
       render();
       return;
