@@ -11,6 +11,16 @@ ENGINE = ("REQUIRE_IF_MATCH", "POLL_INTERVAL_VISIBLE", "POLL_INTERVAL_HIDDEN", "
           "SHED_DELAY", "LOAD_SMOOTHING", "CHANGES_RETENTION", "IDEMPOTENCY_TTL", "POLL_PATH", "POLL_MEMO")
 
 
+def boolean(name, text):
+    """'true'/'false' (and 1/0, yes/no, on/off) as a bool; a ValueError naming the variable otherwise."""
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{name}: not a boolean: {text!r} (use true or false)")
+
+
 def load(environ=None, instance_path="instance"):
     """The settings as a dict, from environment variables with documented defaults."""
     env = os.environ if environ is None else environ
@@ -24,6 +34,7 @@ def load(environ=None, instance_path="instance"):
         "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
         "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         "CORS_ORIGINS": [o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()],
+        "CORS_CREDENTIALS": boolean("CORS_CREDENTIALS", env.get("CORS_CREDENTIALS", "false")),
         # flask-smorest / OpenAPI
         "API_TITLE": "Pollfeed",
         "API_VERSION": "1.0",

@@ -48,3 +48,39 @@ def test_without_cors_origins_there_are_no_cors_headers(alice, anonymous, board)
     pre = anonymous.request("OPTIONS", f"/projects/{board['pid']}/tasks", headers={
         "Origin": ORIGIN, "Access-Control-Request-Method": "GET"})
     assert "Access-Control-Allow-Origin" not in pre.headers
+
+
+credentials = pytest.mark.app_config({"CORS_ORIGINS": [ORIGIN], "CORS_CREDENTIALS": True})
+
+
+@credentials
+def test_cors_credentials_lets_the_listed_origins_send_cookies(alice, anonymous, board):
+    path = f"/projects/{board['pid']}/tasks"
+    pre = anonymous.request("OPTIONS", path, headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, idempotency-key"})
+    assert pre.headers["Access-Control-Allow-Origin"] == ORIGIN  # its own origin: never * with credentials
+    assert pre.headers["Access-Control-Allow-Credentials"] == "true"
+    r = alice.get(path, headers={"Origin": ORIGIN})
+    assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert r.headers["Access-Control-Allow-Credentials"] == "true"
+    other = alice.get(path, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Access-Control-Allow-Credentials" not in other.headers
+
+
+def test_cors_credentials_is_refused_with_any_origin(database_url):
+    from app import create_app
+
+    with pytest.raises(ValueError, match="CORS_CREDENTIALS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "CORS_ORIGINS": ["*"],
+                    "CORS_CREDENTIALS": True})
+
+
+def test_cors_credentials_is_read_as_a_boolean_and_off_by_default():
+    from app.config import load
+
+    assert load({})["CORS_CREDENTIALS"] is False
+    assert load({"CORS_CREDENTIALS": "true"})["CORS_CREDENTIALS"] is True
+    with pytest.raises(ValueError, match="CORS_CREDENTIALS"):
+        load({"CORS_CREDENTIALS": "maybe"})
