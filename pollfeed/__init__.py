@@ -138,7 +138,7 @@ class Pollfeed:
     def derive(self, fn):
         """Declare a deriver, usable as a decorator: `fn(session, records)` runs in every commit of this
         extension's apps that carries changes, after the transaction's writes are flushed and before the
-        log takes its positions; `records` are the pending `changelog.Record`s. It may add, change or
+        log takes its positions; `records` are the pending change records (`changelog.Record`). It may add, change or
         delete rows (counters, summaries, notifications): they are logged in the same commit. Derivers
         run in declaration order; declaring one twice keeps the first."""
         if fn not in self.derivers:
@@ -164,7 +164,7 @@ class Pollfeed:
         guards.on_create_all(self.db.metadata)  # db.create_all(): the engine's tables too, and the guards
         idempotency.init_app(app)  # first: its after_request hook runs last
         if api is not None:
-            openapi.init_app(api)
+            openapi.init_app(api, require_if_match=app.config["POLLFEED_REQUIRE_IF_MATCH"])
         polling.init_app(app)
         app.before_request(http.refuse_nul)
         app.cli.add_command(cli)

@@ -100,11 +100,17 @@ def commit(obj=None):
 
     A write with an Idempotency-Key only flushes here: its COMMIT comes with the stored response
     (idempotency.finish), so a write and the answer a retry will get are never apart."""
+    session = db.session()
+    keep = session.expire_on_commit
+    # The answer is made from what this commit wrote. Expired, it would be reloaded after the COMMIT, in
+    # a later transaction that may find the row changed or gone (a concurrent write, a restore under the
+    # running server): a 500 for a write that succeeded.
+    session.expire_on_commit = False
     try:
         if idempotency.pending():
-            db.session.flush()
+            session.flush()
         else:
-            db.session.commit()
+            session.commit()
     except StaleDataError:
         db.session.rollback()
         current = None
@@ -113,6 +119,8 @@ def commit(obj=None):
             found = db.session.execute(select(model.version, model.stamp).where(model.id == obj.id)).first()
             current = None if found is None else version_tag(found[0], found[1], obj.audience_id)
         raise conditional.PreconditionFailed(current) from None
+    finally:
+        session.expire_on_commit = keep
 
 
 def headers(obj):

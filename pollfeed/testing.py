@@ -93,7 +93,7 @@ class PollingClient:
 
 @pytest.fixture
 def polling_client(app):
-    """polling_client(headers={...}) -> a PollingClient over the `app` fixture's test client."""
+    """A factory of PollingClients over the `app` fixture's test client: `polling_client(headers={...})`."""
 
     def make(headers=None):
         return PollingClient(app.test_client(), headers=dict(headers or {}))

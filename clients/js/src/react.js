@@ -1,3 +1,4 @@
+"use client"; // Next's App Router: the hooks run in client components (a server component may import the module)
 // pollfeed/react: hooks over one shared Pollfeed per token and filter. Needs react (18 or 19), and
 // nothing else; safe to import and render on a server: feeds start in effects, which run only in the
 // browser.
