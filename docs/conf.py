@@ -1,4 +1,7 @@
 """Sphinx configuration: the docs site, built strictly (`-W -n`) by the test suite (tests/docs)."""
+import sys
+from pathlib import Path
+
 project = "Pollfeed"
 author = "The Pollfeed authors"
 copyright = "2026, the Pollfeed authors"
@@ -7,9 +10,6 @@ extensions = ["myst_parser", "sphinxcontrib.mermaid", "sphinx.ext.autodoc"]
 
 # The Python API page (python-api.md) is generated from the engine's docstrings. Type hints stay out of
 # the signatures: they name Flask's and SQLAlchemy's classes, whose inventories would need the network.
-import sys
-from pathlib import Path
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"

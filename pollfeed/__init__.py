@@ -138,9 +138,9 @@ class Pollfeed:
     def derive(self, fn):
         """Declare a deriver, usable as a decorator: `fn(session, records)` runs in every commit of this
         extension's apps that carries changes, after the transaction's writes are flushed and before the
-        log takes its positions; `records` are the pending change records (`changelog.Record`). It may add, change or
-        delete rows (counters, summaries, notifications): they are logged in the same commit. Derivers
-        run in declaration order; declaring one twice keeps the first."""
+        log takes its positions; `records` are the pending change records (`changelog.Record`). It may
+        add, change or delete rows (counters, summaries, notifications): they are logged in the same
+        commit. Derivers run in declaration order; declaring one twice keeps the first."""
         if fn not in self.derivers:
             self.derivers.append(fn)
         return fn
