@@ -5,12 +5,15 @@ bundles the app, and it runs in Chromium against real gunicorn, served from anot
 Two windows: an edit in one shows in the other within the interval. A conflicting edit shows the
 conflict, with the server's body. Offline: edits queued in IndexedDB, the page closed, back online
 and opened again: the queue replays, each edit lands once, and another user's concurrent edit comes
-back as a conflict, not an overwrite."""
+back as a conflict, not an overwrite. Components asking useFeed for the same feed share one, stopped by
+the last to unmount. A TanStack update mutation meets a 412 as a ConflictError, and overwrites only with
+the tag the conflict carried."""
 import functools
 import http.server
 import json
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -174,4 +177,57 @@ def test_offline_edits_replay_once_each_and_a_concurrent_edit_is_a_conflict(api,
     changes = other.get(f"/changes?project={pid}&since={since}&types=task").json()["changes"]
     mine = [c for c in changes if c["id"] == one]
     assert [c["op"] for c in mine] == ["update", "update"]  # each edit landed once
+    context.close()
+
+
+def test_components_asking_for_one_feed_share_it_and_the_last_to_unmount_stops_it(api, site, browser):
+    server, token, other, pid, (one, _two) = api
+    context = browser.new_context()
+    page = context.new_page()
+    polls = []
+    page.on("request", lambda r: polls.append(time.monotonic()) if "/changes?" in r.url else None)
+    page.goto(f"{site}/index.html?mode=twins&api={server.url}&token={token}&project={pid}")
+    page.wait_for_selector(".twin-b")
+    page.wait_for_function("() => window.feed.stats.leader", timeout=15000)
+    assert page.evaluate("() => window.feedsSeen.size") == 1  # one Pollfeed for both components
+    start = len(polls)
+    page.wait_for_timeout(4000)
+    assert len(polls) - start <= 6  # one poller at one a second (Poll-Interval), not one per component
+    assert other.edit(f"/tasks/{one}", {"title": "heard by both"}).status == 200
+    for twin in ("a", "b"):
+        page.wait_for_selector(f".twin-{twin}:not([data-heard='0'])", timeout=15000)
+    page.click(".hide-a")  # one user left: the feed goes on for the other
+    heard = int(page.get_attribute(".twin-b", "data-heard"))
+    assert other.edit(f"/tasks/{one}", {"title": "heard by b"}).status == 200
+    page.wait_for_function(f"() => Number(document.querySelector('.twin-b').dataset.heard) > {heard}", timeout=15000)
+    assert page.evaluate("() => window.feed.stats.state") != "stopped"
+    page.click(".hide-b")  # the last user left: stopped
+    page.wait_for_function("() => window.feed.stats.state === 'stopped'", timeout=10000)
+    page.wait_for_timeout(1500)  # a poll in flight at the stop may still land
+    stopped = len(polls)
+    page.wait_for_timeout(3000)
+    assert len(polls) == stopped
+    assert page.evaluate("() => window.feedsSeen.size") == 1
+    context.close()
+
+
+def test_a_tanstack_update_mutation_meets_a_412_as_a_conflict_and_overwrites_only_when_asked(api, site, browser):
+    server, token, other, pid, (one, _two) = api
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{site}/index.html?mode=tanstack&api={server.url}&token={token}&project={pid}")
+    page.wait_for_selector("text=tanstack ready")
+    assert page.evaluate("(id) => window.tq.load(id)", one)["title"] == "task 0"
+    assert other.edit(f"/tasks/{one}", {"title": "oscar's"}).status == 200
+    theirs = other.get(f"/tasks/{one}")
+    mine = page.evaluate("(id) => window.tq.save(id, \"rita's\")", one)
+    assert mine["ok"] is False and mine["status"] == "error"  # the mutation's state: its error...
+    assert mine["conflict"] is True and mine["httpStatus"] == 412  # ...is the ConflictError
+    assert mine["theirs"]["title"] == "oscar's" and mine["etag"] == theirs.header("ETag")
+    assert other.get(f"/tasks/{one}").json()["title"] == "oscar's"  # nothing overwritten
+    again = page.evaluate("([id, etag]) => window.tq.save(id, \"rita's\", etag)", [one, mine["etag"]])
+    assert again["ok"] is True and again["status"] == "success"  # overwrite: the user's choice
+    assert other.get(f"/tasks/{one}").json()["title"] == "rita's"
+    assert page.evaluate("(id) => window.tq.data(id).title", one) == "rita's"  # the query holds the answer
+    assert page.evaluate("(id) => window.tq.etag(id)", one) == again["etag"]  # and its tag, for the next write
     context.close()

@@ -1,8 +1,13 @@
 // A React app as a team would write it, on the packed npm package (installed from its tarball):
 // one task, kept fresh by the feed, edited with If-Match, conflicts shown, writes queued offline.
+// ?mode=twins: two components asking useFeed for the same feed; ?mode=tanstack: a TanStack Query
+// client with the package's query function and update mutation.
 import { useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { useFeed, useResource } from "pollfeed/react";
+import { MutationObserver, QueryClient } from "@tanstack/query-core";
+import { ConflictError, Pollfeed } from "pollfeed";
+import { useChanges, useFeed, useResource } from "pollfeed/react";
+import { conditionalQueryFn, updateMutation } from "pollfeed/tanstack";
 import { WriteQueue } from "pollfeed/offline";
 
 const q = new URLSearchParams(location.search);
@@ -57,4 +62,60 @@ function App() {
   );
 }
 
-createRoot(document.getElementById("root")).render(<App />);
+// --- ?mode=twins: one feed for every component that asks for the same token and params ---------
+
+window.feedsSeen = new Set();
+
+function Twin({ name }) {
+  const feed = useFeed({ baseUrl: api, token, params: { project } });
+  const [heard, setHeard] = useState(0);
+  useEffect(() => { window.feedsSeen.add(feed); }, [feed]);
+  useChanges(feed, "task", () => setHeard((n) => n + 1));
+  window.feed = feed;
+  return <p className={`twin twin-${name}`} data-heard={heard}>{name}: {heard} changes</p>;
+}
+
+function Twins() {
+  const [shown, setShown] = useState({ a: true, b: true });
+  const hide = (name) => setShown((s) => ({ ...s, [name]: false }));
+  return (
+    <main>
+      {shown.a && <Twin name="a" />}
+      {shown.b && <Twin name="b" />}
+      <button className="hide-a" onClick={() => hide("a")}>Unmount a</button>
+      <button className="hide-b" onClick={() => hide("b")}>Unmount b</button>
+    </main>
+  );
+}
+
+// --- ?mode=tanstack: queries through the feed's ETag cache, mutations with If-Match ------------
+
+function tanstack() {
+  const client = new QueryClient();
+  const feed = new Pollfeed({ baseUrl: api, token, params: { project } });
+  const queryFn = conditionalQueryFn(feed, ([, id]) => `/tasks/${id}`);
+  const save = updateMutation(feed, client, (v) => `/tasks/${v.id}`, (v) => [["tasks", v.id]]);
+  window.tq = {
+    client,
+    load: (id) => client.fetchQuery({ queryKey: ["tasks", id], queryFn }),
+    data: (id) => client.getQueryData(["tasks", id]),
+    etag: (id) => feed.etagOf(`/tasks/${id}`),
+    // What a component's useMutation gets: the observer's state after mutate, as plain data.
+    save: async (id, title, ifMatch) => {
+      const observer = new MutationObserver(client, save);
+      try {
+        const result = await observer.mutate(ifMatch === undefined ? { id, patch: { title } } : { id, patch: { title }, ifMatch });
+        return { ok: true, etag: result.etag, status: observer.getCurrentResult().status };
+      } catch (err) {
+        const state = observer.getCurrentResult();
+        return { ok: false, status: state.status, conflict: err instanceof ConflictError && state.error === err,
+          httpStatus: err.status, theirs: err.current, etag: err.etag };
+      }
+    },
+  };
+  document.getElementById("root").textContent = "tanstack ready";
+}
+
+const mode = q.get("mode");
+if (mode === "tanstack") tanstack();
+else createRoot(document.getElementById("root")).render(mode === "twins" ? <Twins /> : <App />);
