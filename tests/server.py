@@ -22,12 +22,13 @@ def free_port():
 
 class Server:
     """gunicorn wsgi:app on a loopback port, with its own database: the reference server, or with `cwd`
-    another app's directory (its wsgi.py), ready when `health` = (path, status) answers."""
+    another app's directory and `app` its WSGI app ("helpdesk:create_app()": gunicorn and flask --app
+    both call a factory), ready when `health` = (path, status) answers."""
 
     def __init__(self, database_url, workers=2, env=None, log_path=None, extra_args=(), access_log=True, cwd=ROOT,
-                 health=("/healthz", 200)):
+                 health=("/healthz", 200), app="wsgi:app"):
         self.database_url = database_url
-        self.cwd, self.health = cwd, health
+        self.cwd, self.health, self.app = cwd, health, app
         self.workers = workers
         # Shedding off unless a test asks for it: black-box tests drive the server with clients in tight
         # loops, beyond capacity on purpose, to test correctness under concurrency; overload has its
@@ -44,7 +45,7 @@ class Server:
         self.proc = None
 
     def flask(self, *args):
-        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=self.cwd, env=self.env,
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", self.app, *args], cwd=self.cwd, env=self.env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return out.stdout
@@ -78,7 +79,7 @@ class Server:
         self.flask("db", "upgrade")
         log = open(self.log_path or os.devnull, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", self.app, "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers),
              *(["--access-logfile", "-" if self.log_path else "/dev/null"] if self.access_log else []),
              *self.extra_args],

@@ -1,33 +1,40 @@
 """examples/helpdesk, an app built on Pollfeed's public API only: its own models (integer ids, a Team
 scope), its own tokens and its own migrations. On the run's database (SQLite, then PostgreSQL).
 
-In one process: 304s answered ahead of Flask (counted), 428 and 412, the feed filtered by ?team= and by
-membership, tombstones. Behind a real gunicorn: the Python client follows its feed, and concurrent
-writers leave no gap in it."""
+In one process: 304s answered ahead of Flask (counted) for an item, a list and the feed; 428 and 412; the
+feed filtered by ?team= and by membership; tombstones. Behind a real gunicorn: the Python client follows
+its feed while writers commit, with pauses inside their transactions, and misses nothing."""
+import ast
 import os
+import random
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from flask_migrate import upgrade
 from pollfeed_client import Client
+from sqlalchemy import event, text
+
+import pollfeed
 
 from ..server import Server
 from ..support import empty_database
 
 HELPDESK = Path(__file__).resolve().parents[2] / "examples" / "helpdesk"
+PYTHONPATH = os.pathsep.join([str(HELPDESK), str(HELPDESK.parents[1])])  # as its README runs it
 sys.path.insert(0, str(HELPDESK))
-from helpdesk import create_app  # noqa: E402  (the example's own package, as its README runs it)
+from helpdesk import create_app, db  # noqa: E402  (the example's own package, as its README runs it)
 
 
-@pytest.fixture
-def desk(tmp_path):
-    """The helpdesk on an empty database, migrated; two teams; ada in team 1, bob in team 2, root an admin."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database(tmp_path), "TESTING": True})
+def setup(app):
+    """Migrated, with two teams; ada in team 1, bob in team 2, root an admin, and agents 0 to 3 in team 1:
+    (team ids, {name: token}), made by the app's own commands."""
     with app.app_context():
-        upgrade(directory=str(HELPDESK / "migrations"))
+        upgrade()
     cli = app.test_cli_runner()
 
     def run(*args):
@@ -38,19 +45,52 @@ def desk(tmp_path):
     teams = [run("add-team", "Support"), run("add-team", "Billing")]
     tokens = {"ada": run("add-user", "ada", "--team", teams[0]), "bob": run("add-user", "bob", "--team", teams[1]),
               "root": run("add-user", "root", "--admin")}
-    yield app, teams, {n: {"Authorization": f"Bearer {t}"} for n, t in tokens.items()}
-    with app.app_context():
-        from helpdesk import db
+    tokens.update({f"agent{i}": run("add-user", f"agent{i}", "--team", teams[0]) for i in range(4)})
+    return teams, tokens
 
+
+@pytest.fixture
+def desk(tmp_path):
+    """The helpdesk on an empty database: (app, team ids, {name: Authorization header})."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database(tmp_path), "TESTING": True})
+    teams, tokens = setup(app)
+    yield app, teams, {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+    with app.app_context():
         db.engine.dispose()
+
+
+def test_it_imports_nothing_from_the_engine_but_its_public_api():
+    public, seen = set(pollfeed.__all__), set()
+    for path in sorted(HELPDESK.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pollfeed"):
+                assert node.module == "pollfeed", f"{path.name} imports from {node.module}"
+                seen |= {a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                assert all(a.name == "pollfeed" or not a.name.startswith("pollfeed") for a in node.names), path
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pollfeed":
+                seen.add(node.attr)
+    assert seen and seen <= public, seen - public
+
+
+def test_the_first_app_of_a_process_answers_polls_ahead_of_flask(tmp_path):
+    """A gunicorn worker makes one app: the poll path must stand in front of the first one too (its token
+    source is declared before init_app)."""
+    code = "from helpdesk import create_app; print('pollfeed.poll_path' in create_app().extensions)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=HELPDESK, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/first.db", "PYTHONPATH": PYTHONPATH})
+    assert out.stdout.strip() == "True", out.stderr
 
 
 def test_its_migrations_make_what_its_models_say_and_verify_finds_the_guards(desk):
     app, _teams, _who = desk
     cli = app.test_cli_runner()
-    for args in (["db", "check", "-d", str(HELPDESK / "migrations")], ["pollfeed", "verify"]):
+    for args in (["db", "check"], ["pollfeed", "verify"]):
         r = cli.invoke(args=args)
         assert r.exit_code == 0, r.output
+
+
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def test_polls_are_answered_ahead_of_flask_and_writes_are_conditional(desk):
@@ -61,27 +101,66 @@ def test_polls_are_answered_ahead_of_flask_and_writes_are_conditional(desk):
     assert made.status_code == 201, made.get_data(as_text=True)
     ticket, tag = made.get_json(), made.headers["ETag"]
     assert ticket["id"].isdigit() and ticket["team_id"] == support  # integer ids, as JSON strings
-    listing = c.get(f"/teams/{support}/tickets", headers=ada)
+    url, tickets = f"/tickets/{ticket['id']}", f"/teams/{support}/tickets"
+    polls = {url: tag, tickets: c.get(tickets, headers=ada).headers["ETag"]}
     before = poll_path.answered
-    assert c.get(f"/tickets/{ticket['id']}", headers={**ada, "If-None-Match": tag}).status_code == 304
-    assert c.get(f"/teams/{support}/tickets", headers={**ada, "If-None-Match": listing.headers["ETag"]}
-                 ).status_code == 304
-    assert poll_path.answered == before + 2  # both decided by the poll path's statement, not by Flask
+    for path, etag in polls.items():
+        answer = c.get(path, headers={**ada, "If-None-Match": etag})
+        assert answer.status_code == 304 and answer.headers["ETag"] == etag, path
+    assert poll_path.answered == before + len(polls)  # an item and a list: each decided by the poll path's
+    # statement, not by Flask
     # Writes need If-Match: 428 without, 412 with a stale tag, 200 with the current one.
-    url = f"/tickets/{ticket['id']}"
     assert c.patch(url, json={"status": "closed"}, headers=ada).status_code == 428
     done = c.patch(url, json={"status": "closed"}, headers={**ada, "If-Match": tag})
-    assert done.status_code == 200 and done.get_json()["version"] == 2
+    assert done.status_code == 200 and done.get_json()["version"] == 2 and done.get_json()["title"] == "Printer on fire"
     assert c.patch(url, json={"status": "open"}, headers={**ada, "If-Match": tag}).status_code == 412
-    # The old tags no longer match: a 200 with the new body, from Flask.
+    assert c.patch(url, json={"version": 7}, headers={**ada, "If-Match": done.headers["ETag"]}).status_code == 422
+    # The old tags no longer match: a 200 with the new body, from Flask; the poll path counted none.
+    before = poll_path.answered
     again = c.get(url, headers={**ada, "If-None-Match": tag})
     assert again.status_code == 200 and again.get_json()["status"] == "closed"
-    assert c.get(f"/teams/{support}/tickets", headers={**ada, "If-None-Match": listing.headers["ETag"]}
-                 ).status_code == 200
+    assert c.get(tickets, headers={**ada, "If-None-Match": polls[tickets]}).status_code == 200
+    assert poll_path.answered == before
     # Another team's ticket is not the caller's to read, on either path.
     assert c.get(url, headers={**who["bob"], "If-None-Match": done.headers["ETag"]}).status_code == 404
     assert c.get(url, headers=who["bob"]).status_code == 404
     assert c.get(url).status_code == 401
+
+
+@pytest.mark.xfail(ON_POSTGRESQL, strict=True, reason=(
+    "engine: the poll path's feed statement compares feed_access.principal_id (text) with the host's integer "
+    "users.id; PostgreSQL refuses it, and Flask answers every feed poll instead"))
+def test_the_feeds_polls_are_answered_ahead_of_flask(desk):
+    app, (support, _billing), who = desk
+    c, ada = app.test_client(), who["ada"]
+    poll_path = app.extensions["pollfeed.poll_path"]
+    assert c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada).status_code == 201
+    feed = f"/changes?team={support}&types=ticket"
+    page = c.get(feed, headers=ada)
+    quiet = f"{feed}&since={page.get_json()['next']}"
+    polls = {feed: page.headers["ETag"], quiet: c.get(quiet, headers=ada).headers["ETag"]}
+    before = poll_path.answered
+    for path, etag in polls.items():
+        answer = c.get(path, headers={**ada, "If-None-Match": etag})
+        assert answer.status_code == 304 and answer.headers["ETag"] == etag, path
+    assert poll_path.answered == before + len(polls)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: it registers no handler for its problems; flask-smorest's renders them without their headers "
+    "(ETag on a 304, WWW-Authenticate on a 401) and not as problem+json. The reference server has its own "
+    "(app/errors.py)"))
+def test_flasks_answers_carry_the_same_headers_as_the_poll_paths(desk):
+    app, (support, _billing), who = desk
+    flask_only = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "POLLFEED_POLL_PATH": False})
+    c, ada = flask_only.test_client(), who["ada"]
+    made = c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada)
+    url, tag = f"/tickets/{made.get_json()['id']}", made.headers["ETag"]
+    assert "pollfeed.poll_path" not in flask_only.extensions
+    assert c.get(url, headers={**ada, "If-None-Match": tag}).headers.get("ETag") == tag
+    assert c.get(url).headers.get("WWW-Authenticate", "").startswith("Bearer")
+    assert c.patch(url, json={}, headers={**ada, "If-Match": '"v9-x"'}).mimetype == "application/problem+json"
 
 
 def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
@@ -91,6 +170,7 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     theirs = c.post(f"/teams/{billing}/tickets", json={"title": "Invoice"}, headers=who["bob"]).get_json()
     note = c.post(f"/tickets/{mine['id']}/comments", json={"body": "rebooting"}, headers=who["ada"])
     assert note.status_code == 201, note.get_data(as_text=True)
+    assert c.get(note.headers["Location"], headers=who["ada"]).get_json()["body"] == "rebooting"
     assert c.post(f"/teams/{billing}/tickets", json={"title": "x"}, headers=who["ada"]).status_code == 404
 
     def changes(name, query=""):
@@ -113,59 +193,141 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     tag = c.get(f"/tickets/{mine['id']}", headers=who["ada"]).headers["ETag"]
     assert c.delete(f"/tickets/{mine['id']}", headers={**who["ada"], "If-Match": tag}).status_code == 204
     gone = changes("ada", f"&since={cursor}")["changes"]
-    assert [(x["type"], x["op"]) for x in gone] == [("comment", "delete"), ("ticket", "delete")]
+    assert [(x["type"], x["op"], x["id"]) for x in gone] == [("comment", "delete", note.get_json()["id"]),
+                                                             ("ticket", "delete", mine["id"])]
+    assert c.get(f"/tickets/{mine['id']}", headers=who["ada"]).status_code == 404
+    assert [x["id"] for x in changes("bob", f"&since={cursor}")["changes"]] == []  # not bob's team
+
+
+# --- behind gunicorn: the feed followed while writers commit
+
+WRITERS, TICKETS_EACH = 4, 8
+
+
+def position(change):
+    return int(change["cursor"].split(".")[1], 36)  # '<epoch>.<position>.<stamp>', base 36 (docs/http-api.md)
 
 
 @pytest.fixture
 def served(tmp_path):
-    """The helpdesk behind a real gunicorn (2 workers), migrated by `flask db upgrade`, with a team."""
-    env = {**os.environ, "DATABASE_URL": empty_database(tmp_path),
-           "PYTHONPATH": os.pathsep.join([str(HELPDESK), str(HELPDESK.parents[1])])}
-
-    def flask(*args):
-        out = subprocess.run([sys.executable, "-m", "flask", "--app", "helpdesk", *args], cwd=HELPDESK, env=env,
-                             capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
-
-    flask("db", "upgrade")
-    team = flask("helpdesk", "add-team", "Support")
-    tokens = [flask("helpdesk", "add-user", f"agent{i}", "--team", team) for i in range(4)]
-    server = Server(env["DATABASE_URL"], env=env, cwd=HELPDESK, health=("/changes", 401))
-    with server:
-        yield server, team, tokens
+    """The helpdesk twice on one database: in this process (the writers' app), and behind a real gunicorn
+    (2 workers) that advises polling every second."""
+    url = empty_database(tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    teams, tokens = setup(app)
+    env = {"FLASK_POLLFEED_POLL_INTERVAL_VISIBLE": "1", "PYTHONPATH": PYTHONPATH}
+    with Server(url, env=env, cwd=HELPDESK, app="helpdesk:create_app()", health=("/changes", 401)) as server:
+        yield app, server, teams[0], tokens
+    with app.app_context():
+        db.engine.dispose()
 
 
-def test_the_python_client_follows_its_feed_and_concurrent_writers_leave_no_gap(served):
-    server, team, tokens = served
-    reader = Client(server.url, tokens[0], scope="team")
-    writes_each = 10
-    barrier = threading.Barrier(len(tokens))
-    made, failures = [], []
+@pytest.fixture
+def paused_transactions():
+    """Writers flagged in `paused_transactions.on` (a thread-local) pause a few milliseconds twice in each
+    commit: after their rows are written, before the log takes its positions; and after, holding the log's
+    head, before COMMIT. A poll then often meets a transaction in flight."""
+    flags = threading.local()
+    session_class = db.session.session_factory.class_
 
-    def agent(token):
-        with Client(server.url, token) as c:
-            barrier.wait()
-            for i in range(writes_each):
+    def pause():
+        if getattr(flags, "on", False):
+            time.sleep(flags.rng.uniform(0, 0.02))
+
+    def before_the_log(session):
+        if getattr(flags, "on", False):
+            session.flush()
+            pause()
+
+    def holding_the_head(session):
+        pause()
+
+    event.listen(session_class, "before_commit", before_the_log, insert=True)  # ahead of the engine's hook
+    event.listen(session_class, "before_commit", holding_the_head)  # after it: the head's row is locked
+    yield flags
+    event.remove(session_class, "before_commit", before_the_log)
+    event.remove(session_class, "before_commit", holding_the_head)
+
+
+def test_the_python_client_follows_its_feed_while_writers_commit_and_misses_nothing(served, paused_transactions):
+    app, server, team, tokens = served
+    reader = Client(server.url, tokens["ada"], scope="team")
+    start = reader.get("/changes", params={"since": "now", "team": team})["next"]
+    writing, stop, failures = threading.Event(), threading.Event(), []
+    written, followed, polled = [], [], []  # (id, version) acknowledged; changes seen by each reader
+    seen_while_writing = {"followed": 0, "polled": 0}
+
+    def follow():  # the Python client, as an app would use it: polls as advised (every second)
+        try:
+            for change in reader.follow(since=start, scope_id=team, stop=stop):
+                followed.append(change)
+                seen_while_writing["followed"] += writing.is_set()
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            failures.append(exc)
+
+    def poll():  # as fast as it can: a poll meets transactions in flight more often
+        cursor, etag = start, None
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {tokens['ada']}"}) as http:
+            while not stop.is_set():
+                r = http.get("/changes", params={"since": cursor, "team": team},
+                             headers={"If-None-Match": etag} if etag else {})
+                if r.status_code == 200:
+                    page = r.json()
+                    polled.extend(page["changes"])
+                    seen_while_writing["polled"] += len(page["changes"]) * writing.is_set()
+                    cursor, etag = page["next"], None if page["has_more"] else r.headers["ETag"]
+                elif r.status_code != 304:
+                    failures.append(AssertionError(f"{r.status_code}: {r.text}"))
+                    return
+                time.sleep(0.005)
+
+    def write(name, seed):
+        paused_transactions.on, paused_transactions.rng = True, random.Random(seed)
+        http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://helpdesk",
+                            headers={"Authorization": f"Bearer {tokens[name]}"})
+        with Client("http://helpdesk", None, http=http) as c:
+            go.wait()
+            for i in range(TICKETS_EACH):
                 try:
-                    made.append(c.create(f"/teams/{team}/tickets", {"title": f"t{i}"})[0]["id"])
+                    made, tag = c.create(f"/teams/{team}/tickets", {"title": f"{name} {i}"})
+                    written.append((made["id"], 1))
+                    time.sleep(paused_transactions.rng.uniform(0, 0.02))
+                    changed, _ = c.patch(f"/tickets/{made['id']}", {"status": "closed"}, tag)
+                    written.append((changed["id"], changed["version"]))
                 except Exception as exc:  # noqa: BLE001  (reported below)
                     failures.append(exc)
 
-    threads = [threading.Thread(target=agent, args=(t,)) for t in tokens]
-    for t in threads:
+    readers = [threading.Thread(target=follow), threading.Thread(target=poll)]
+    go = threading.Event()
+    writers = [threading.Thread(target=write, args=(f"agent{i}", i)) for i in range(WRITERS)]
+    for t in readers + writers:
         t.start()
-    for t in threads:
+    writing.set()
+    go.set()
+    for t in writers:
         t.join()
-    assert not failures and len(made) == len(tokens) * writes_each
-    seen, stop = [], threading.Event()
-    deadline = threading.Timer(120, stop.set)  # a change that never comes ends the follow; the assert tells
-    deadline.start()
-    for change in reader.follow(since=None, scope_id=team, types=["ticket"], stop=stop):
-        seen.append(change)
-        if len(seen) == len(made):
-            stop.set()
-    deadline.cancel()
-    assert sorted(c["id"] for c in seen) == sorted(made)  # every write once: no gap, no repeat
-    assert all(c["team_id"] == team and c["op"] == "create" for c in seen)
+    writing.clear()
+    assert not failures, failures
+    assert len(written) == WRITERS * TICKETS_EACH * 2
+    with app.app_context():  # what was committed: the log after `start`, in order
+        logged = db.session.execute(text(
+            "SELECT position, type, resource_id, op, version FROM changes WHERE position > :p ORDER BY position"),
+            {"p": int(start.split(".")[1], 36)}).all()
+    assert sorted((r.resource_id, r.version) for r in logged) == sorted(written)  # every write, logged once
+    assert [r.position for r in logged] == list(range(logged[0].position, logged[0].position + len(logged)))
+    # The final catch-up: both readers reach the log's last position (a second or two for the follower).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not failures and not all(
+            seen and position(seen[-1]) >= logged[-1].position for seen in (followed, polled)):
+        time.sleep(0.1)
+    stop.set()
+    for t in readers:
+        t.join(30)
     reader.close()
+    assert not failures, failures
+    expected = [(r.position, r.type, r.resource_id, r.op, r.version) for r in logged]
+    for seen in (followed, polled):  # every committed change exactly once, in order: no gap, no repeat
+        assert [(position(c), c["type"], c["id"], c["op"], c["version"]) for c in seen] == expected
+        assert all(c["team_id"] == team for c in seen)
+    # Both followed the feed while the writers wrote, not only after.
+    assert seen_while_writing["followed"] > 0 and seen_while_writing["polled"] > 0, seen_while_writing

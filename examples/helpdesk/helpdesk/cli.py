@@ -1,4 +1,4 @@
-"""flask helpdesk add-team NAME | add-user NAME [--admin] [--team ID ...] (prints a new token)."""
+"""flask helpdesk add-team NAME | add-user NAME [--admin] [--team ID ...] (prints the user's token)."""
 import secrets
 
 import click
@@ -28,7 +28,7 @@ def add_user(name, admin, teams):
     db.session.add(user)
     db.session.flush()
     token = "hd_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=digest(token)))
-    db.session.add_all(Member(team_id=team, user_id=user.id) for team in teams)
+    db.session.add_all([ApiToken(token_hash=digest(token), user_id=user.id),
+                        *(Member(team_id=team, user_id=user.id) for team in teams)])
     db.session.commit()
     click.echo(token)  # shown once: only its hash is stored

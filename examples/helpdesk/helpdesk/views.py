@@ -1,18 +1,9 @@
 """The helpdesk's routes: one declaration per pollable GET, conditional writes through the engine."""
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import Boolean, Integer, bindparam, exists, or_, select
 
-from pollfeed import (
-    ITEM_HEADERS,
-    WRITE_DOC,
-    Blueprint,
-    VersionedSchema,
-    authenticate,
-    caller,
-    list_schema,
-    resources,
-)
+from pollfeed import ITEM_HEADERS, WRITE_DOC, Blueprint, VersionedSchema, authenticate, caller, list_schema, resources
 
 from . import db, pf
 from .models import Comment, Member, Team, Ticket
@@ -20,8 +11,8 @@ from .models import Comment, Member, Team, Ticket
 
 @pf.read_rule
 def readable(team_id, user_id=None, is_admin=None):
-    """Admins read every team; a member reads their teams. With only the column, the caller is the
-    request's (the Flask path); the poll path passes the token's own user columns."""
+    """Admins read every team, members their own. With only the column, the caller is the request's (the
+    Flask path); the poll path passes the token's own user columns."""
     if user_id is None:
         user_id = bindparam("uid", callable_=lambda: int(caller().id), type_=Integer)  # ids are text to the engine
         is_admin = bindparam("admin", callable_=lambda: caller().is_admin, type_=Boolean)
@@ -31,7 +22,7 @@ def readable(team_id, user_id=None, is_admin=None):
 class TicketSchema(VersionedSchema):
     team_id = fields.String(dump_only=True)
     title = fields.String(required=True)
-    status = fields.String(load_default="open")
+    status = fields.String()
 
 
 class CommentSchema(VersionedSchema):
@@ -39,15 +30,20 @@ class CommentSchema(VersionedSchema):
     body = fields.String(required=True)
 
 
-class TicketUpdate(Schema):
-    title = fields.String()
-    status = fields.String()
+class TicketUpdate(TicketSchema):
+    """Any of a ticket's fields: loaded with partial=True (a name of its own in the OpenAPI document)."""
 
 
 pf.represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
 pf.represent("comment", CommentSchema().dump)
 blp = Blueprint("helpdesk", __name__)
-blp.before_request(authenticate)  # every route needs a caller (401 without a token)
+blp.before_request(authenticate)  # every route needs a caller (401 without one)
+
+
+def created(obj, location):
+    db.session.add(obj)
+    resources.commit()
+    return resources.created(obj, location.format(obj.id))
 
 
 @blp.route("/teams/<int:team_id>/tickets")
@@ -62,10 +58,7 @@ class Tickets(MethodView):
     @blp.response(201, TicketSchema, headers=ITEM_HEADERS)
     def post(self, data, team_id):
         team = resources.find_item(Team, readable, id=team_id)  # 404 unless the caller reads the team
-        ticket = Ticket(team_id=team.id, **data)
-        db.session.add(ticket)
-        resources.commit()
-        return resources.created(ticket, f"/tickets/{ticket.id}")
+        return created(Ticket(team_id=team.id, **data), "/tickets/{}")
 
 
 @blp.route("/tickets/<int:ticket_id>")
@@ -75,7 +68,7 @@ class TicketItem(MethodView):
         """One ticket: 304 from its version."""
         return resources.ok(ticket)
 
-    @blp.arguments(TicketUpdate)
+    @blp.arguments(TicketUpdate(partial=True))
     @blp.response(200, TicketSchema, headers=ITEM_HEADERS)
     @blp.doc(responses=WRITE_DOC)
     def patch(self, data, ticket_id):
@@ -101,10 +94,7 @@ class Comments(MethodView):
     @blp.response(201, CommentSchema, headers=ITEM_HEADERS)
     def post(self, data, ticket_id):
         ticket = resources.find_item(Ticket, readable, id=ticket_id)
-        comment = Comment(ticket_id=ticket.id, team_id=ticket.team_id, **data)
-        db.session.add(comment)
-        resources.commit()
-        return resources.created(comment, f"/comments/{comment.id}")
+        return created(Comment(team_id=ticket.team_id, ticket_id=ticket.id, **data), "/comments/{}")
 
 
 @blp.route("/comments/<int:comment_id>")
