@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from .problems import BadRequest, Problem
 from .stamps import base36
 
-_FORM = re.compile(r"^([0-9a-z]{1,16})\.([0-9a-z]{1,13})(?:\.([0-9a-z]{1,10}))?$")
+_EPOCH, _POSITION, _STAMP = r"[0-9a-z]{1,16}", r"[0-9a-z]{1,13}", r"[0-9a-z]{1,10}"
+_FORM = re.compile(rf"^({_EPOCH})\.({_POSITION})(?:\.({_STAMP}))?$")
+
+#: What `parse` accepts, as a JSON Schema `pattern` (ECMA-262), and unanchored (FORM) for a larger pattern
+#: (`since` takes `now` too). The OpenAPI document declares it wherever a cursor is taken or given, so a
+#: client or a fuzzer can tell a malformed cursor (400) from a well-formed one this database cannot follow (410).
+FORM = rf"{_EPOCH}\.{_POSITION}(?:\.{_STAMP})?"
+PATTERN = f"^{FORM}$"
 
 
 class BadCursor(BadRequest):

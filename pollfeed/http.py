@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import cursor as cursors
 from .problems import BadRequest, UnsupportedMediaType, ValidationFailed
 
 
@@ -136,6 +137,12 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = Parser()
 
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, documenting the status the Parser answers: 400 for a query string, not 422."""
+        if location != "json":
+            kwargs.setdefault("error_status_code", 400)
+        return super().arguments(schema, location=location, **kwargs)
+
     def item(self, schema, model, optional=False, **keys):
         """GET of one versioned row (see poll.item): the view receives the row."""
         from . import poll
@@ -158,7 +165,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         query = _instance(query)
         return _stacked(self.arguments(query, location="query"), self.response(200, schema, headers=LIST_HEADERS),
-                        self.doc(responses=READ_DOC), poll.caller_list(query))
+                        self.doc(responses={"304": READ_DOC["304"]}), poll.caller_list(query))  # never 404
 
 
 def list_schema(item_schema_cls, name):
@@ -166,7 +173,8 @@ def list_schema(item_schema_cls, name):
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema_cls)),
-            "cursor": fields.String(metadata={"description": "the change-feed position this list is consistent with"}),
+            "cursor": fields.String(metadata={"description": "the change-feed position this list is consistent with",
+                                              "pattern": cursors.PATTERN}),
             "next": fields.String(allow_none=True, metadata={"description": "URL of the next page, or null"}),
         },
         name=name,
@@ -184,5 +192,7 @@ LIST_HEADERS = {k: v for k, v in ITEM_HEADERS.items() if k != "Last-Modified"}
 #: OpenAPI response descriptions of a conditional read and a conditional write (the problem+json
 #: bodies are added per status by the openapi module).
 READ_DOC = {"304": {"description": "Not modified"}, "404": {"description": "Missing or not readable"}}
+#: WRITE_DOC's 412 and 428 mark a POST as a conditional write (openapi.is_conditional); the document keeps
+#: 428 only while POLLFEED_REQUIRE_IF_MATCH is on.
 WRITE_DOC = {"404": {"description": "Missing or not readable"}, "412": {"description": "If-Match does not match"},
-             "428": {"description": "If-Match required"}, "422": {"description": "Validation failed"}}
+             "428": {"description": "If-Match required"}}

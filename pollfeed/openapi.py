@@ -3,11 +3,15 @@
 An apispec plugin completes every operation the blueprints declare, from the
 rules the engine itself enforces (so a domain documents only what is its own,
 such as why a 403 or a 409 happens):
-- the statuses each kind of operation can answer, errors as
+- the statuses each operation can answer, and only those, errors as
   `application/problem+json` with the `Problem` schema (never a catch-all
-  `default`, so an undocumented status is a finding);
-- `If-None-Match` and `If-Match` on reads, `If-Match` on writes, and the
-  headers of a 304;
+  `default`, so an undocumented status is a finding). Reads, creates and
+  conditional writes (see `is_conditional`) each have theirs; a domain adds its
+  own (a 403, a 409's why, a 404 where no URL variable says so);
+- `If-None-Match` and `If-Match` on reads, `If-Match` on conditional writes,
+  required exactly when the app's POLLFEED_REQUIRE_IF_MATCH makes the server
+  answer 428 without it (so the document follows the setting), and the headers
+  of a 304;
 - after all blueprints are registered, `links` from each create to the item it
   made and to that item's sub-resources, so stateful testing can follow them.
 """
@@ -42,21 +46,14 @@ _HEADERS = {
     "WWW-Authenticate": {"schema": _STRING},
 }
 
-_CONDITIONAL = {
-    "If-None-Match": "GET: a tag the client holds (weak comparison); 304 when it is still current.",
-    "If-Match": "the tag the client based its request on (strong comparison); 412 when it is not current. "
-                "Writes need it (or If-Unmodified-Since), else 428.",
-}
-
-#: What can answer each kind of operation, besides its success statuses.
+#: What can answer every operation: a malformed parameter or header (NUL anywhere, a bad cursor, a bad
+#: Idempotency-Key or If-Unmodified-Since), no caller, the database down or the load gate shedding.
 _ANY = (400, 401, 503)
-_BY_METHOD = {
-    "get": (304, 412, *_ANY),
-    "post": (403, 409, 412, 413, 415, 422, 428, *_ANY),
-    "put": (403, 409, 412, 413, 415, 422, 428, *_ANY),
-    "patch": (403, 409, 412, 413, 415, 422, 428, *_ANY),
-    "delete": (403, 409, 412, 428, *_ANY),
-}
+_READ = (304, 412)  # If-None-Match is current; If-Match (a GET's too) is not
+#: Every write: a constraint of the database, the size limit (a body is also read to fingerprint an
+#: Idempotency-Key), an Idempotency-Key reused for another request; 415 only with a body.
+_WRITE = (409, 413, 422)
+_WRITES = ("post", "put", "patch", "delete")
 _WHY = {
     304: "Not modified: the tag in If-None-Match is current (no body).",
     400: "A malformed query parameter, cursor, header or JSON body.",
@@ -68,19 +65,55 @@ _WHY = {
     412: "If-Match (or If-Unmodified-Since) does not match the current version.",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
-    422: "The body is not valid: `errors` names each field.",
+    422: "The body is not valid (`errors` names each field), or the Idempotency-Key was used for another request.",
     428: "This write needs If-Match (or If-Unmodified-Since).",
-    503: "The database is unavailable: retry after Retry-After.",
+    503: "The database is unavailable, or the server is overloaded: retry after Retry-After.",
 }
+_WHY_NO_BODY = {422: "The Idempotency-Key was used for another request."}
 _ERROR_HEADERS = {401: ("WWW-Authenticate",), 412: ("ETag",), 503: ("Retry-After",)}
 
+_READ_IF_MATCH = ("The tag the client based its request on (strong comparison): 412 unless it is current.")
+_IF_NONE_MATCH = {
+    "get": "A tag the client holds (weak comparison): 304 while it is current.",
+    "put": "`*`: create only; 412 if it exists already.",
+}
 
-def _parameter(name):
-    return {"in": "header", "name": name, "required": False, "schema": _STRING, "description": _CONDITIONAL[name]}
+
+def _if_match(required, creates):
+    """If-Match on a conditional write: required exactly when the server answers 428 without it."""
+    text = "The tag of the version this write is based on (strong comparison): 412 unless it is current."
+    if creates:  # a PUT that may create: there is no tag to send then
+        text += (" Send it to replace an existing one" + (" (428 without it, or If-Unmodified-Since)"
+                                                         if required else "") +
+                 "; omit it to create (any tag is 412 when there is nothing to match).")
+        required = False
+    elif required:
+        text += " Required (POLLFEED_REQUIRE_IF_MATCH): 428 without it, unless If-Unmodified-Since is sent instead."
+    else:
+        text += " Optional here (POLLFEED_REQUIRE_IF_MATCH is off): without it the write is unconditional."
+    return {"in": "header", "name": "If-Match", "required": required, "schema": _STRING, "description": text}
+
+
+def _header(name, description):
+    return {"in": "header", "name": name, "required": False, "schema": _STRING, "description": description}
+
+
+def is_conditional(method, declared):
+    """Whether a write acts on an existing resource under its preconditions (resources.write_item): every
+    PATCH, PUT and DELETE, and a POST that declares 412 or 428 (WRITE_DOC), such as an action on an item.
+    Any other POST is a create, which has no version to match: no If-Match, no 412, no 428."""
+    return method in ("put", "patch", "delete") or bool({"412", "428"} & declared)
 
 
 class ProblemDocs(BasePlugin):
-    """Completes each operation's responses and conditional headers; see the module's docstring."""
+    """Completes each operation's responses and conditional headers; see the module's docstring.
+
+    `require_if_match` is the app's POLLFEED_REQUIRE_IF_MATCH: with it, conditional writes declare
+    If-Match required and answer 428; without it, neither.
+    """
+
+    def __init__(self, require_if_match=True):
+        self.require_if_match = require_if_match
 
     def init_spec(self, spec):
         super().init_spec(spec)
@@ -88,35 +121,54 @@ class ProblemDocs(BasePlugin):
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for method, op in (operations or {}).items():
-            if method not in _BY_METHOD:
+            if method != "get" and method not in _WRITES:
                 continue
             responses = op.setdefault("responses", {})
             responses.pop("default", None)
             for key in [k for k in responses if not isinstance(k, str)]:
                 responses[str(key)] = responses.pop(key)
-            codes = set(_BY_METHOD[method])
-            if "{" in path or path == "/changes":
+            declared = {c for c in responses if c.isdigit() and int(c) >= 400}
+            codes = set(_ANY) | {int(c) for c in declared}
+            if "{" in path:
                 codes.add(404)
-            if path == "/changes":
-                codes.add(410)
-            if method != "get" and "requestBody" not in op:
-                codes -= {413, 415, 422}
-            for code in sorted(codes | {int(c) for c in responses if c.isdigit() and int(c) >= 400}):
-                self._error(responses, code)
+            body = "requestBody" in op
+            conditional = creates = False
+            if method == "get":
+                codes |= set(_READ)
+            else:
+                conditional = is_conditional(method, declared)
+                creates = "201" in responses
+                codes |= set(_WRITE) | ({415} if body else set()) | ({412, 428} if conditional else set())
+            if not conditional or not self.require_if_match:
+                codes -= {428}
+                responses.pop("428", None)
+            if method != "get" and not conditional:
+                codes -= {412}
+                responses.pop("412", None)
+            for code in sorted(codes):
+                self._error(responses, code, body)
             if method == "get":
                 responses["304"] = {"description": responses.get("304", {}).get("description") or _WHY[304],
                                     "headers": {h: _HEADERS[h] for h in ("ETag", "Cache-Control", "Vary",
                                                                          "Poll-Interval")}}
-            names = ("If-None-Match", "If-Match") if method == "get" else ("If-Match",)
             params = op.setdefault("parameters", [])
             present = {p.get("name") for p in params if isinstance(p, dict)}
-            params.extend(_parameter(n) for n in names if n not in present)
+            if method == "get":
+                wanted = [_header("If-None-Match", _IF_NONE_MATCH["get"]), _header("If-Match", _READ_IF_MATCH)]
+            elif conditional:
+                wanted = [_if_match(self.require_if_match, creates)]
+                if method == "put" and creates:
+                    wanted.append(_header("If-None-Match", _IF_NONE_MATCH["put"]))
+            else:
+                wanted = []
+            params.extend(p for p in wanted if p["name"] not in present)
 
     @staticmethod
-    def _error(responses, code):
+    def _error(responses, code, body):
         given = responses.get(str(code))
         given = given if isinstance(given, dict) and "$ref" not in given else {}
-        entry = {"description": given.get("description") or _WHY.get(code) or HTTPStatus(code).phrase,
+        why = _WHY.get(code) if body else _WHY_NO_BODY.get(code, _WHY.get(code))
+        entry = {"description": given.get("description") or why or HTTPStatus(code).phrase,
                  "content": {PROBLEM: {"schema": PROBLEM_REF}}}
         if code in _ERROR_HEADERS:
             entry["headers"] = {h: _HEADERS[h] for h in _ERROR_HEADERS[code]}
@@ -131,13 +183,14 @@ def _schema_ref(response):
     return ((response or {}).get("content", {}).get("application/json", {}).get("schema") or {}).get("$ref")
 
 
-def init_app(api):
-    """Complete the document of `api` (a flask-smorest Api, already bound to an app)."""
+def init_app(api, require_if_match=True):
+    """Complete the document of `api` (a flask-smorest Api, already bound to an app); `require_if_match`
+    is that app's POLLFEED_REQUIRE_IF_MATCH, which the document follows."""
     from .fields import Timestamp
 
     api.DEFAULT_ERROR_RESPONSE_NAME = None  # each error status is documented on its own
     api.register_field(Timestamp, "string", "date-time")
-    plugin = ProblemDocs()
+    plugin = ProblemDocs(require_if_match)
     plugin.init_spec(api.spec)
     api.spec.plugins.append(plugin)
 
@@ -166,7 +219,7 @@ def link_creations(spec):
             if target != item and not target.startswith(item + "/"):
                 continue
             for method in target_ops:
-                if method in _BY_METHOD and target.count("{") == 1:
+                if method in ("get", *_WRITES) and target.count("{") == 1:
                     below = target[len(item):].replace("-", "/").split("/")
                     name = ref.rsplit("/", 1)[-1] + "".join(part.capitalize() for part in below)
                     links[method.capitalize() + name] = {
@@ -180,8 +233,8 @@ def link_creations(spec):
 _TEXT = {"title": "Fix homepage", "name": "Launch board", "description": "Everything for the launch.",
          "subject": "Catering", "body": "Ready when you are", "email": "ada@example.com", "first_name": "Ada",
          "last_name": "Lovelace", "phone": "+44 20 7946 0018", "venue": "Hall A", "notes": "Met at the fair.",
-         "role": "member", "q": "ada", "reason": "Room double-booked.", "cursor": "3f9a1c2e.2s",
-         "next": "3f9a1c2e.2t", "kind": "task_assigned", "type": "task", "op": "update"}
+         "role": "member", "q": "ada", "reason": "Room double-booked.", "cursor": "3f9a1c2e.2s.5c2k1q",
+         "next": "3f9a1c2e.2t.9xw3b", "kind": "task_assigned", "type": "task", "op": "update"}
 _ID = "01JDQ8V5K2M3N4P5Q6R7S8T9VW"
 
 

@@ -3,6 +3,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from webargs.fields import DelimitedList
 
+from . import cursor as cursors
 from . import feed, poll
 from .callers import authenticate, caller
 from .http import LIST_HEADERS, Blueprint
@@ -46,7 +47,8 @@ def changes_blueprint(scope, metadata):
     class ChangesArgs(Schema):
         since = fields.String(
             load_default=None,
-            metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head"},
+            metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head",
+                      "pattern": f"^(?:now|{cursors.FORM})$"},
         )
         limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                                metadata={"description": "1..1000"})
@@ -67,7 +69,7 @@ def changes_blueprint(scope, metadata):
                 raise ValidationError("Malformed cursor.")
 
     class ChangeSchema(Schema):
-        cursor = fields.String()
+        cursor = fields.String(metadata={"pattern": cursors.PATTERN})
         type = fields.String()
         id = fields.String()
         scope_id = fields.String(allow_none=True, data_key=f"{scope}_id")
@@ -79,7 +81,7 @@ def changes_blueprint(scope, metadata):
 
     class ChangesPage(Schema):
         changes = fields.List(fields.Nested(ChangeSchema))
-        next = fields.String()
+        next = fields.String(metadata={"description": "the cursor to follow", "pattern": cursors.PATTERN})
         has_more = fields.Boolean()
 
     args = ChangesArgs()  # one schema for both paths: Flask's arguments and the poll path's
@@ -91,7 +93,9 @@ def changes_blueprint(scope, metadata):
     @poll.feed(args)
     @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
                         "400": {"description": "Bad cursor or parameter"},
-                        "410": {"description": "Cursor expired: re-list"}})
+                        "404": {"description": f"The {scope} filter names a {scope} the caller cannot read"},
+                        "410": {"description": "The cursor cannot be continued here (expired, or from another "
+                                               "database or another state of this one): re-list"}})
     def changes(since, limit, scope_id, types, include):
         """Changes since a cursor, oldest first, filtered to what the caller may read."""
         query = feed.Query(

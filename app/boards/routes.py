@@ -37,6 +37,9 @@ from .schemas import (
 
 blp = Blueprint("boards", __name__, description="Projects, members, statuses and tasks.")
 
+#: Writes that only the project's owners (or an admin) may make.
+OWNER_DOC = {**WRITE_DOC, "403": {"description": "Not an owner of the project or an admin"}}
+
 
 # --- projects -----------------------------------------------------------------
 
@@ -69,7 +72,7 @@ class ProjectItem(MethodView):
 
     @blp.arguments(update_project_schema)
     @blp.response(200, ProjectSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=WRITE_DOC)
+    @blp.doc(responses=OWNER_DOC)
     def patch(self, data, project_id):
         """Update a project (owner or admin)."""
         project = resources.write_item(Project, access.readable, access.owner, id=project_id)
@@ -78,7 +81,7 @@ class ProjectItem(MethodView):
         return resources.ok(project)
 
     @blp.response(204)
-    @blp.doc(responses=WRITE_DOC)
+    @blp.doc(responses=OWNER_DOC)
     def delete(self, project_id):
         """Delete a project with its statuses, tasks and memberships, each with its own tombstone."""
         project = resources.write_item(Project, access.readable, access.owner, id=project_id)
@@ -117,7 +120,7 @@ class MemberItem(MethodView):
     @blp.arguments(MemberPutSchema)
     @blp.response(200, MemberSchema, headers=ITEM_HEADERS)
     @blp.alt_response(201, schema=MemberSchema, description="Created")
-    @blp.doc(responses=WRITE_DOC)
+    @blp.doc(responses=OWNER_DOC)
     def put(self, data, project_id, user_id):
         """Add a member or change their role (owner or admin); If-None-Match: * makes it create-only."""
         access.require_project(project_id)
@@ -142,7 +145,7 @@ class MemberItem(MethodView):
         return resources.ok(m)
 
     @blp.response(204)
-    @blp.doc(responses=WRITE_DOC)
+    @blp.doc(responses=OWNER_DOC)
     def delete(self, project_id, user_id):
         """Remove a member (owner or admin); the last owner cannot be removed."""
         m = resources.write_item(Membership, access.readable, access.owner, project_id=project_id, user_id=user_id)
