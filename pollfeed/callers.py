@@ -23,10 +23,19 @@ from .lookup import Lookup
 from .problems import Problem
 
 #: The environ key under which a poll that the poll path handed to Flask carries the caller it already
-#: found: (token hash, user id, name, is_admin). The bearer loader takes it instead of looking the token
+#: found (a Found). The bearer loader takes it instead of looking the token
 #: up again: a 200 after a poll costs one round trip fewer. (A key no client can set: WSGI puts request
 #: headers under HTTP_*.)
 PRINCIPAL_KEY = "pollfeed.principal"
+
+
+class Found(NamedTuple):
+    """A bearer token's caller as the poll path's statement found it (under PRINCIPAL_KEY)."""
+
+    token_hash: str
+    principal_id: object
+    name: str
+    is_admin: bool
 
 
 class Caller(NamedTuple):
@@ -69,7 +78,8 @@ def bearer_loader(source):
     """The loader for a host's bearer tokens (a poll.PrincipalSource): None without an Authorization
     header, 401 for a malformed one or a token that names nobody."""
     statement = Lookup(
-        select(source.token_hash, source.user_id, source.name, source.is_admin).select_from(source.source)
+        select(source.token_hash.label("token_hash"), source.user_id.label("principal_id"), source.name.label("name"),
+               source.is_admin.label("is_admin")).select_from(source.source)
         .where(source.token_hash == bindparam("pf_hash", type_=String), source.valid))
 
     def load():
@@ -81,12 +91,13 @@ def bearer_loader(source):
             raise Unauthorized("Malformed Authorization header; use Bearer <token>.", "invalid_request")
         hashed = source.digest(token.strip())
         known = request.environ.get(PRINCIPAL_KEY)  # found by the poll path's statement for this very token
-        if known is not None and hmac.compare_digest(known[0], hashed):
-            return Caller(str(known[1]), str(known[2]), bool(known[3]))
+        known = None if known is None else Found._make(known)
+        if known is not None and hmac.compare_digest(known.token_hash, hashed):
+            return Caller(str(known.principal_id), str(known.name), bool(known.is_admin))
         row = statement.first(pf_hash=hashed)
         # The index finds the row by hash; the comparison is constant-time all the same.
-        if row is None or not hmac.compare_digest(row[0], hashed):
+        if row is None or not hmac.compare_digest(row.token_hash, hashed):
             raise Unauthorized("Unknown or revoked token.", "invalid_token")
-        return Caller(str(row[1]), str(row[2]), bool(row[3]))
+        return Caller(str(row.principal_id), str(row.name), bool(row.is_admin))
 
     return load

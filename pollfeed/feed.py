@@ -4,7 +4,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import BigInteger, String, bindparam, case, exists, func, literal, select, union_all
+from sqlalchemy import BigInteger, String, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -62,9 +62,16 @@ def stamp_at(position):
 
 
 def state_columns(visible, at):
-    """STATE_COLUMNS as SQL, for the caller's `visible` watermark and the cursor position `at`."""
+    """STATE_COLUMNS as SQL, labelled by their names, for the caller's `visible` watermark and the cursor
+    position `at`."""
     st = FeedState.__table__.c
-    return [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible), stamp_at(at)]
+    columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible), stamp_at(at)]
+    return [column.label(name) for column, name in zip(columns, STATE_COLUMNS, strict=True)]
+
+
+def state_of(row):
+    """The FeedStateRow of a row that selected state_columns (read by name)."""
+    return FeedStateRow._make(getattr(row, name) for name in STATE_COLUMNS)
 
 
 def mark(position, stamp, horizon, horizon_stamp):
@@ -137,17 +144,23 @@ _AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no curso
 
 
 def bounds_and_watermark(is_admin, scoped):
-    """Lookup of STATE_COLUMNS for the caller (bind `uid`): one statement, one round trip."""
+    """Lookup of STATE_COLUMNS for the caller (bind `uid`), followed, if `scoped`, by access_end (bind
+    `scope`): one statement, one round trip."""
     st = FeedState.__table__.c
-    return cached(("feed bounds", bool(is_admin), bool(scoped)), lambda: select(
-        *state_columns(visible_watermark(is_admin, scoped), _AT)).where(st.id == 1))
+
+    def build():
+        follow = [access_end(bindparam("scope"), bindparam("uid"), bool(is_admin)).label("access_end")
+                  ] if scoped else []
+        return select(*state_columns(visible_watermark(is_admin, scoped), _AT), *follow).where(st.id == 1)
+
+    return cached(("feed bounds", bool(is_admin), bool(scoped)), build)
 
 
 def bounds_and_periods(scoped):
-    """A member's feed state in one statement: STATE_COLUMNS followed by one access period (scope, start,
-    end) per row, the caller's (to one scope, if `scoped`); a caller with none gets one row whose period
-    columns are NULL. A page's ranges and the project check (can_follow) are computed from these rows:
-    one round trip where bounds, periods and the check took three."""
+    """A member's feed state in one statement: STATE_COLUMNS, then (if `scoped`) access_end, then one
+    access period (scope, start, end) per row, the caller's (to one scope, if `scoped`); a caller with
+    none gets one row whose period columns are NULL. A page's ranges and the scope check (can_follow)
+    are computed from these rows: one round trip where bounds, periods and the check took three."""
     st = FeedState.__table__.c
     # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.
     period = FeedAccess.__table__.alias("period")
@@ -157,7 +170,10 @@ def bounds_and_periods(scoped):
         on = a.principal_id == bindparam("uid")
         if scoped:
             on = on & (a.scope_id == bindparam("scope"))
-        return (select(*state_columns(visible_watermark(False, scoped), _AT), a.scope_id, a.start_pos, a.end_pos)
+        follow = [access_end(bindparam("scope"), bindparam("uid"), False).label("access_end")] if scoped else []
+        return (select(*state_columns(visible_watermark(False, scoped), _AT), *follow,
+                       a.scope_id.label("period_scope"), a.start_pos.label("period_start"),
+                       a.end_pos.label("period_end"))
                 .select_from(FeedState.__table__.outerjoin(period, on)).where(st.id == 1))
 
     return cached(("feed bounds and periods", bool(scoped)), build)
@@ -226,19 +242,29 @@ def _page(principal, periods, query, since, upto):
     return lookup.raw(**params)
 
 
-def can_follow(principal, periods, scope, since):
-    """Whether the principal may filter the feed by project `scope` from `since` (else 404): a member
-    with an access period to it open at `since` (from `periods`, theirs to that scope), an admin if the
-    project ever had a reader (one statement).
+def access_end(scope, principal_id, is_admin):
+    """The newest end of the caller's access periods to `scope`, as SQL (an open period: the far future;
+    an admin's: over every reader's periods), NULL if there is none: what can_follow decides from.
+    Both paths select it in their one feed-state statement: the Flask path with binds for the caller,
+    the poll path with its principal's columns (`is_admin` a column there, a bool here).
 
-    Only project ids qualify: access periods are kept per project, so a private
-    watermark's key (`<project>/<user>`) is no project, for admins neither.
+    Only scope ids qualify: access periods are kept per scope, so a private watermark's key
+    (`<scope>/<principal>`) matches none, for admins neither.
     """
-    if not principal.is_admin:
-        return any(end is None or end > since for _scope, _start, end in periods)
     a = FeedAccess.__table__.c
-    return bool(cached("feed follow (admin)", lambda: select(exists().where(a.scope_id == bindparam("scope"))))
-                .first(scope=scope)[0])
+    stmt = select(func.max(func.coalesce(a.end_pos, literal(_OPEN_END)))).where(a.scope_id == scope)
+    if isinstance(is_admin, bool):
+        if not is_admin:
+            stmt = stmt.where(a.principal_id == principal_id)
+    else:
+        stmt = stmt.where(or_(is_admin, a.principal_id == principal_id))
+    return stmt.scalar_subquery()
+
+
+def can_follow(is_admin, newest_end, since):
+    """Whether the caller may filter the feed by a scope from `since` (else 404), from access_end: a
+    member with an access period to it open at `since`, an admin if the scope ever had a reader."""
+    return newest_end is not None and (is_admin or newest_end > since)
 
 
 def quiet_types():
@@ -303,15 +329,15 @@ def prepare(principal, query):
     parsed, at = at_position(query.since)
     if principal.is_admin:
         own = None if not scoped else private_key(query.scope, principal.id)
-        state_row = bounds_and_watermark(True, scoped).first(scope=query.scope, own=own, at=at)
+        state_row = bounds_and_watermark(True, scoped).first(uid=principal.id, scope=query.scope, own=own, at=at)
         periods = None
     else:
         rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.scope, at=at)
         state_row = rows[0]
-        width = len(STATE_COLUMNS)
-        periods = [row[width:] for row in rows if row[width] is not None]
-    state, page_span = span(query.since, parsed, FeedStateRow(*state_row[:len(STATE_COLUMNS)]))
-    if scoped and not can_follow(principal, periods, query.scope, page_span.since):
+        periods = [(row.period_scope, row.period_start, row.period_end) for row in rows
+                   if row.period_scope is not None]
+    state, page_span = span(query.since, parsed, state_of(state_row))
+    if scoped and not can_follow(principal.is_admin, state_row.access_end, page_span.since):
         raise NotFound()
     etag = page_tag(principal.id, principal.is_admin, query, state, page_span)
     check_read(etag)

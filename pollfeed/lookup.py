@@ -6,6 +6,8 @@ once (with bind parameters, including callable ones such as the caller's id),
 compiled once per dialect, and executed on the request's connection with
 `exec_driver_sql`; result values go through the column types' processors.
 """
+from collections import namedtuple
+
 from .state import db
 
 _CACHE = {}
@@ -23,8 +25,12 @@ def cached(key, build):
 
 
 class Lookup:
+    """A fixed SELECT; its rows are named tuples whose fields are the statement's column labels, so
+    callers read them by name."""
+
     def __init__(self, statement):
         self.statement = statement
+        self.Row = namedtuple("Row", statement.selected_columns.keys(), rename=True)
         self._compiled = {}
 
     def _prepare(self, dialect):
@@ -58,20 +64,20 @@ class Lookup:
         row = cursor.fetchone()
         if row is None:
             return None
-        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+        return self.Row._make(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
     def first(self, **params):
-        """The first row as a tuple (or None); `params` by bind key, callables fill the rest."""
+        """The first row (or None); `params` by bind key, callables fill the rest."""
         result, processors = self._run(params)
         row = result.fetchone()
         if row is None:
             return None
-        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+        return self.Row._make(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
     def rows(self, **params):
-        """Every row as a tuple, through the column types (JSON decoded, datetimes parsed)."""
+        """Every row, through the column types (JSON decoded, datetimes parsed)."""
         rows, process = self.raw(**params)
-        return [process(row) for row in rows]
+        return [self.Row._make(process(row)) for row in rows]
 
     def raw(self, **params):
         """Every row raw, and a function that puts one through the column types (as `rows` does): for

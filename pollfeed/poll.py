@@ -38,33 +38,37 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
-from urllib.parse import parse_qsl
 
 from flask import current_app
-from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import BigInteger, Boolean, String, bindparam, exists, func, literal, null, or_, select
+from marshmallow import ValidationError
+from sqlalchemy import BigInteger, Boolean, String, bindparam, exists, literal, or_, select
 from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags
+from werkzeug.sansio.request import Request as SansioRequest
 
 from . import cursor as cursors
 from . import walindex
-from .callers import PRINCIPAL_KEY, caller
-from .changelog import FeedAccess, FeedState
+from .callers import PRINCIPAL_KEY, Found, caller
+from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
 from .feed import (
-    STATE_COLUMNS,
-    FeedStateRow,
     Query,
+    access_end,
     at_position,
+    can_follow,
     mark,
     page_tag,
     scope_position,
     scope_stamp,
     span,
     stamp_at,
+    state_columns,
+    state_of,
     visible_watermark,
 )
+from .http import Blueprint
 from .lookup import Lookup
 from .polling import advice_headers
 from .problems import NotFound
@@ -197,9 +201,10 @@ def data_version(conn):
 
 
 def _principal_select(ext, *columns):
+    """The token's principal (columns labelled pf_*) and a statement's own `columns` (labelled by it)."""
     p = ext.tokens
-    # the principal's name last: a statement's own columns keep their places from row[3] on
-    return (select(p.token_hash, p.user_id, p.is_admin, *columns, p.name).select_from(p.source)
+    return (select(p.token_hash.label("pf_token_hash"), p.user_id.label("pf_principal_id"),
+                   p.is_admin.label("pf_is_admin"), p.name.label("pf_name"), *columns).select_from(p.source)
             .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
 
 
@@ -216,7 +221,8 @@ def _build_item(ext, spec):
                 for attr, var in spec.keys]  # the key's value as the URL's converter made it, typed as its column
     scope = getattr(model, model.__scope_attr__)
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
-    return _principal_select(ext, model.version, model.stamp, audience).select_from(model.__table__).where(
+    return _principal_select(ext, model.version.label("version"), model.stamp.label("stamp"),
+                             audience.label("audience")).select_from(model.__table__).where(
         *criteria, ext.readable(scope, p.user_id, p.is_admin))
 
 
@@ -226,7 +232,8 @@ def _build_scoped(ext, spec):
     key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
     scope = bindparam("u_scope")  # untyped: it takes the type of the host's column it meets
-    return (_principal_select(ext, scope_position(key), scope_stamp(key), st.horizon, st.horizon_stamp)
+    return (_principal_select(ext, scope_position(key).label("position"), scope_stamp(key).label("stamp"),
+                              st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(ext, bindparam("u_scope_exists")),
                    ext.readable(scope, p.user_id, p.is_admin)))
@@ -239,7 +246,8 @@ def _build_digest(ext, spec):
     parts = spec.digest.aggregate(bindparam("u_scope_d"), bindparam("u_value", type_=String),
                                   p.user_id)
     key = bindparam("u_scope_w", type_=String)
-    return _principal_select(ext, parts, scope_position(key), scope_stamp(key)).where(
+    return _principal_select(ext, parts.label("digest"), scope_position(key).label("position"),
+                             scope_stamp(key).label("stamp")).where(
         _scope_exists(ext, bindparam("u_scope_exists")),
         ext.readable(scope, p.user_id, p.is_admin))
 
@@ -253,36 +261,35 @@ def _visible(p, scoped):
 
 
 def _build_feed(ext, scoped):
+    """feed.STATE_COLUMNS, then (if `scoped`) feed.access_end: the Flask path's feed state, for the
+    token's principal."""
     p = ext.tokens
-    st, a = FeedState.__table__.c, FeedAccess.__table__.c
-    visible = _visible(p, scoped)
-    columns = [st.head, st.horizon, st.epoch, st.stamp, st.horizon_stamp, visible, stamp_at(visible),
-               stamp_at(bindparam("f_at", type_=BigInteger))]
-    assert len(columns) == len(STATE_COLUMNS)  # feed.STATE_COLUMNS, in its order: read as a FeedStateRow
-    if scoped:
-        # The newest end of the caller's access periods to the project (NULL: still a member; an
-        # admin: the project ever had a reader): feed.can_follow decides from it and `since`.
-        open_end = literal(2**62)
-        periods = select(func.max(func.coalesce(a.end_pos, open_end))).where(
-            a.scope_id == bindparam("f_scope4", type_=String),
-            or_(p.is_admin, a.principal_id == p.user_id)).scalar_subquery()
-        columns.append(periods)
-    else:
-        columns.append(null())
-    return _principal_select(ext, *columns).join(FeedState.__table__, st.id == 1)
+    st = FeedState.__table__.c
+    follow = [access_end(bindparam("f_scope4", type_=String), p.user_id, p.is_admin).label("access_end")
+              ] if scoped else []
+    return _principal_select(ext, *state_columns(_visible(p, scoped), bindparam("f_at", type_=BigInteger)),
+                             *follow).join(FeedState.__table__, st.id == 1)
 
 
 def _build_caller(ext):
     p = ext.tokens
     st = FeedState.__table__.c
     visible = _visible(p, False)
-    return _principal_select(ext, visible, stamp_at(visible), st.horizon, st.horizon_stamp).join(
+    return _principal_select(ext, visible.label("position"), stamp_at(visible).label("stamp"), st.horizon,
+                             st.horizon_stamp).join(
         FeedState.__table__, st.id == 1)
 
 
 # --- the middleware ------------------------------------------------------------------------------
 
 _FLASK = (None, None, None)  # a decision: Flask answers (and finds the caller itself)
+
+
+class _Principal(NamedTuple):
+    """Whom a statement's token named."""
+
+    id: Any
+    is_admin: bool
 
 
 @dataclass
@@ -292,30 +299,15 @@ class _Route:
     statements: dict = field(default_factory=dict)
 
 
-# Polls repeat: the same dashboard asks for the same path and query string every few seconds. So the
-# path's route, the parsed query string and whether a schema accepts it are remembered (bounded, per
-# worker process); none of them depends on the database.
-
-@functools.lru_cache(maxsize=8192)
-def _first_values(query_string):
-    """The query string's first value per name, as webargs takes them (read-only: shared)."""
-    args = {}
-    for k, v in parse_qsl(query_string, keep_blank_values=True):
-        args.setdefault(k, v)
-    return args
-
-
-@functools.lru_cache(maxsize=8192)
-def _loaded(schema, query_string):
-    """What the view's schema makes of the query string (read-only: shared), or None: it refuses it."""
+def load_query(schema, query_string):
+    """What the view's schema makes of `query_string`, parsed as the Flask path parses it (werkzeug's
+    args, webargs' proxy and the views' own parser, pollfeed.http.Parser), or None: the parser refuses it
+    (a 400, Flask's to give)."""
+    req = SansioRequest("GET", "http", None, "", "/", query_string.encode("latin-1"), Headers(), None)
     try:
-        return schema.load(_first_values(query_string), unknown=EXCLUDE)
-    except ValidationError:
+        return Blueprint.ARGUMENTS_PARSER.parse(schema, req, location="query")
+    except (HTTPException, ValidationError):
         return None
-
-
-def _accepts(schema, query_string):
-    return _loaded(schema, query_string) is not None
 
 
 def _list_params(hashed, scope):
@@ -331,7 +323,11 @@ class PollPath:
         self.app, self.flask = app, app.wsgi_app
         self.ext = app.extensions["pollfeed"].extension  # its token source and read rule
         self.routes = None
-        self.matched = {}  # path -> (route, URL values): see _first_values
+        # Polls repeat: the same dashboard asks for the same path and query string every few seconds. So the
+        # path's route and what the route's schema makes of the query string are remembered (bounded); neither
+        # depends on the database.
+        self.matched = {}  # path -> (route, URL values)
+        self.queries = {}  # (schema, query string) -> its loaded arguments, or None (refused)
         # Rules that depend on the host (host or subdomain matching, SERVER_NAME) are matched per host.
         self.hosted = bool(app.url_map.host_matching or app.subdomain_matching or app.config["SERVER_NAME"])
         self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
@@ -509,21 +505,32 @@ class PollPath:
         route, values = self._match(environ, path)
         if route is None:
             return _FLASK
-        args = _first_values(qs) if qs else {}
         spec = route.spec
         query = getattr(spec, "query", None)
-        if isinstance(spec, Feed):  # every parameter as the view's own schema reads it (routes.ChangesArgs)
-            loaded = _loaded(query, qs)
+        loaded = {}
+        if query is not None:  # (items take no query parameters; Flask ignores them too)
+            loaded = self._load(query, qs)
             if loaded is None:
-                return _FLASK
-            self.local.caller = None
-            tag = self._feed_tag(route, loaded, hashed)
-            return (None if tag is None else route.rule, tag, self.local.caller)
-        if args and not isinstance(spec, Item) and query is not None and not _accepts(query, qs):
-            return _FLASK  # (items take no query parameters; Flask ignores them too)
+                return _FLASK  # a 400: Flask's
         self.local.caller = None  # set by _principal, if the statement found the token's principal
-        tag = self._tag(route, spec, values, args, hashed)
+        if isinstance(spec, Feed):
+            tag = self._feed_tag(route, loaded, hashed)
+        else:
+            tag = self._tag(route, spec, values, loaded, hashed)
         return (None if tag is None else route.rule, tag, self.local.caller)
+
+    def _load(self, schema, qs):
+        """load_query, remembered per schema and query string."""
+        key = (schema, qs)
+        try:
+            return self.queries[key]
+        except KeyError:
+            pass
+        loaded = load_query(schema, qs)
+        if len(self.queries) >= 8192:
+            self.queries.clear()
+        self.queries[key] = loaded
+        return loaded
 
     def _run(self, route, key, build, params):
         stmt = route.statements.get(key)
@@ -536,23 +543,23 @@ class PollPath:
             cursor.close()
 
     def _principal(self, row, hashed):
-        """(user id, is_admin) of the statement's row, or None: the token names nobody."""
-        if row is None or not hmac.compare_digest(row[0], hashed):
+        """The statement's row's principal, or None: the token names nobody."""
+        if row is None or not hmac.compare_digest(row.pf_token_hash, hashed):
             return None
-        self.local.caller = (hashed, row[1], row[-1], bool(row[2]))
-        return row[1], bool(row[2])
+        self.local.caller = Found(hashed, row.pf_principal_id, row.pf_name, bool(row.pf_is_admin))
+        return _Principal(row.pf_principal_id, bool(row.pf_is_admin))
 
-    def _tag(self, route, spec, values, args, hashed):
+    def _tag(self, route, spec, values, loaded, hashed):
         if isinstance(spec, Item):
             params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
             row = self._run(route, "item", lambda: _build_item(self.ext, spec), {"pf_hash": hashed, **params})
             if self._principal(row, hashed) is None:
                 return None
-            return version_tag(row[3], row[4], row[5] if spec.model.__audience_attr__ else None)
+            return version_tag(row.version, row.stamp, row.audience if spec.model.__audience_attr__ else None)
         if isinstance(spec, ScopedList) and spec.digest is not None and (
-                spec.digest.param is None or args.get(spec.digest.param)):
+                spec.digest.param is None or loaded.get(spec.digest.param)):
             scope = values[spec.scope_arg]
-            value = spec.digest.value(args[spec.digest.param]) if spec.digest.param else ""
+            value = spec.digest.value(loaded[spec.digest.param]) if spec.digest.param else ""
             # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to
             # a row it covers is a change in the scope. So a repeated search poll reads only the watermark
             # (the list's statement) and reuses the digest; it aggregates again once the watermark moved.
@@ -563,17 +570,17 @@ class PollPath:
                                 _list_params(hashed, scope))
                 if self._principal(row, hashed) is None:
                     return None
-                if (row[3], row[4]) == memo[0]:
+                if (row.position, row.stamp) == memo[0]:
                     return memo[1]
             row = self._run(route, "digest", lambda: _build_digest(self.ext, spec),
                             {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
                              "u_scope_w": str(scope), "u_value": value})
             if self._principal(row, hashed) is None:
                 return None
-            tag = digest_tag(row[3])
+            tag = digest_tag(row.digest)
             if len(self.digests) >= 8192:
                 self.digests.clear()
-            self.digests[memo_key] = ((row[4], row[5]), tag)
+            self.digests[memo_key] = ((row.position, row.stamp), tag)
             return tag
         if isinstance(spec, ScopedList):
             scope = values[spec.scope_arg]
@@ -582,13 +589,14 @@ class PollPath:
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            return list_tag(*mark(*row[3:7]), principal[0] if spec.audience else None)
+            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp),
+                            principal.id if spec.audience else None)
         if isinstance(spec, CallerList):
             row = self._run(route, "caller", lambda: _build_caller(self.ext), {"pf_hash": hashed})
             principal = self._principal(row, hashed)
             if principal is None:
                 return None
-            return list_tag(*mark(*row[3:7]), principal[0])
+            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp), principal.id)
         return None
 
     def _feed_tag(self, route, loaded, hashed):
@@ -608,17 +616,15 @@ class PollPath:
         principal = self._principal(row, hashed)
         if principal is None:
             return None
-        width = len(STATE_COLUMNS)
         try:
-            state, page_span = span(since_text, parsed, FeedStateRow(*row[3:3 + width]))
+            state, page_span = span(since_text, parsed, state_of(row))
         except (cursors.CursorUnknown, cursors.CursorExpired):
             return None  # 410: Flask's
-        periods = row[3 + width]
-        if scoped and (periods is None or "/" in scope or (not principal[1] and periods <= page_span.since)):
+        if scoped and not can_follow(principal.is_admin, row.access_end, page_span.since):
             return None  # 404: Flask's
         query = Query(since=since_text, limit=limit, scope=scope, types=types,
                       include_resource=include == "resource")
-        return page_tag(principal[0], principal[1], query, state, page_span)
+        return page_tag(principal.id, principal.is_admin, query, state, page_span)
 
 
 def install(app):

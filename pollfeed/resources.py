@@ -12,7 +12,7 @@ from . import conditional, idempotency
 from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
-from .feed import FeedStateRow, bounds_and_watermark, mark, scope_position, scope_stamp
+from .feed import bounds_and_watermark, mark, scope_position, scope_stamp, state_of
 from .lookup import cached
 from .problems import NotFound
 from .state import db
@@ -31,14 +31,15 @@ def read_item(model, rule, **keys):
     read check, so an unreadable row is 404 before any precondition is looked at.
     """
     private = model.__audience_attr__
-    columns = (model.id, model.version, model.stamp, model.updated_at,
-               *((getattr(model, private),) if private else ()))
+    columns = (model.id.label("id"), model.version.label("version"), model.stamp.label("stamp"),
+               model.updated_at.label("updated_at"),
+               *((getattr(model, private).label("audience"),) if private else ()))
     row = cached(("item", model, tuple(keys), rule), lambda: select(*columns)
                   .where(*_where(model, rule, keys))).first(**keys)
     if row is None:
         raise NotFound()
-    conditional.check_read(version_tag(row[1], row[2], row[4] if private else None), row[3])
-    return db.session.get(model, row[0])
+    conditional.check_read(version_tag(row.version, row.stamp, row.audience if private else None), row.updated_at)
+    return db.session.get(model, row.id)
 
 
 def find_item(model, rule, **keys):
@@ -117,7 +118,7 @@ def commit(obj=None):
         if obj is not None:
             model = type(obj)
             found = db.session.execute(select(model.version, model.stamp).where(model.id == obj.id)).first()
-            current = None if found is None else version_tag(found[0], found[1], obj.audience_id)
+            current = None if found is None else version_tag(found.version, found.stamp, obj.audience_id)
         raise conditional.PreconditionFailed(current) from None
     finally:
         session.expire_on_commit = keep
@@ -145,11 +146,12 @@ def _scope_state(rule, scope, key):
     else 404."""
     st = FeedState.__table__.c
     row = cached(("list", rule), lambda: select(
-        scope_position(bindparam("key")), scope_stamp(bindparam("key")), st.horizon, st.horizon_stamp, st.epoch)
+        scope_position(bindparam("key")).label("position"), scope_stamp(bindparam("key")).label("stamp"),
+        st.horizon, st.horizon_stamp, st.epoch)
                   .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=str(key))
     if row is None:
         raise NotFound()
-    return mark(*row[:4]), row[4]
+    return mark(row.position, row.stamp, row.horizon, row.horizon_stamp), row.epoch
 
 
 def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
@@ -174,8 +176,9 @@ class Digest:
     `rows(scope, value, user_id)` selects the columns that make up one row's
     part (ids, versions and stamps), for SQL expressions standing for the scope, the
     query parameter's bound value and the caller. `param` names the query
-    parameter that makes a list digest-tagged (None: always), and `value`
-    turns its text into the bound value (a LIKE pattern, say).
+    argument, as the view's query schema loads it, that makes a list digest-tagged
+    when given (None: always), and `value` turns it into the bound value (a LIKE
+    pattern, say).
 
     The parts are aggregated into one string in SQL and digested by
     `digest_tag`, so the Flask path and the poll path compute the same tag
@@ -201,8 +204,8 @@ def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
     at, epoch = _scope_state(rule, scope, scope)
     found = cached(("digest", digest), lambda: select(
         digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
-                         bindparam("uid", type_=String))))
-    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id)[0])
+                         bindparam("uid", type_=String)).label("digest")))
+    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id).digest)
     conditional.check_read(etag)
     body, status, headers = page(at, epoch, build(), model, limit, after, check=False)
     return body, status, {"ETag": etag}
@@ -210,7 +213,7 @@ def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
 
 def caller_page(principal, stmt, model, limit, after):
     """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
-    row = FeedStateRow(*bounds_and_watermark(principal.is_admin, False).first(uid=principal.id))
+    row = state_of(bounds_and_watermark(principal.is_admin, False).first(uid=principal.id))
     at = mark(row.upto, row.upto_stamp, row.horizon, row.horizon_stamp)
     return page(at, row.epoch, stmt, model, limit, after, audience=principal.id)
 

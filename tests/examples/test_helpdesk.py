@@ -76,7 +76,7 @@ def test_it_imports_nothing_from_the_engine_but_its_public_api():
 def test_the_first_app_of_a_process_answers_polls_ahead_of_flask(tmp_path):
     """A gunicorn worker makes one app: the poll path must stand in front of the first one too (its token
     source is declared before init_app)."""
-    code = "from helpdesk import create_app; print('pollfeed.poll_path' in create_app().extensions)"
+    code = "from helpdesk import create_app; print(create_app().extensions['pollfeed'].poll_path is not None)"
     out = subprocess.run([sys.executable, "-c", code], cwd=HELPDESK, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/first.db", "PYTHONPATH": PYTHONPATH})
     assert out.stdout.strip() == "True", out.stderr
@@ -90,13 +90,25 @@ def test_its_migrations_make_what_its_models_say_and_verify_finds_the_guards(des
         assert r.exit_code == 0, r.output
 
 
+def test_its_openapi_document_says_which_requests_are_conditional(desk):
+    app, _teams, _who = desk
+    paths = app.extensions["pollfeed"].api.spec.to_dict()["paths"]
+    for path, method in (("/tickets/{ticket_id}", "patch"), ("/tickets/{ticket_id}", "delete")):
+        op = paths[path][method]
+        assert {"412", "428"} <= set(op["responses"]), (path, method)
+        assert [p["name"] for p in op["parameters"] if p["in"] == "header"] == ["If-Match"]
+    for path in ("/tickets/{ticket_id}", "/teams/{team_id}/tickets", "/comments/{comment_id}", "/changes"):
+        assert "304" in paths[path]["get"]["responses"], path
+    assert not {"412", "428"} & set(paths["/teams/{team_id}/tickets"]["post"]["responses"])  # a create
+
+
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def test_polls_are_answered_ahead_of_flask_and_writes_are_conditional(desk):
     app, (support, _billing), who = desk
     c, ada = app.test_client(), who["ada"]
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     made = c.post(f"/teams/{support}/tickets", json={"title": "Printer on fire"}, headers=ada)
     assert made.status_code == 201, made.get_data(as_text=True)
     ticket, tag = made.get_json(), made.headers["ETag"]
@@ -133,7 +145,7 @@ def test_polls_are_answered_ahead_of_flask_and_writes_are_conditional(desk):
 def test_the_feeds_polls_are_answered_ahead_of_flask(desk):
     app, (support, _billing), who = desk
     c, ada = app.test_client(), who["ada"]
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     assert c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada).status_code == 201
     feed = f"/changes?team={support}&types=ticket"
     page = c.get(feed, headers=ada)
@@ -157,7 +169,7 @@ def test_flasks_answers_carry_the_same_headers_as_the_poll_paths(desk):
     c, ada = flask_only.test_client(), who["ada"]
     made = c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada)
     url, tag = f"/tickets/{made.get_json()['id']}", made.headers["ETag"]
-    assert "pollfeed.poll_path" not in flask_only.extensions
+    assert flask_only.extensions["pollfeed"].poll_path is None
     assert c.get(url, headers={**ada, "If-None-Match": tag}).headers.get("ETag") == tag
     assert c.get(url).headers.get("WWW-Authenticate", "").startswith("Bearer")
     assert c.patch(url, json={}, headers={**ada, "If-Match": '"v9-x"'}).mimetype == "application/problem+json"

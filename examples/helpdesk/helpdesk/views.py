@@ -3,7 +3,7 @@ from flask.views import MethodView
 from marshmallow import fields
 from sqlalchemy import Boolean, Integer, bindparam, exists, or_, select
 
-from pollfeed import ITEM_HEADERS, WRITE_DOC, Blueprint, VersionedSchema, authenticate, caller, list_schema, resources
+from pollfeed import ITEM_HEADERS, Blueprint, VersionedSchema, authenticate, caller, list_schema, resources
 
 from . import db, pf
 from .models import Comment, Member, Team, Ticket
@@ -70,7 +70,6 @@ class TicketItem(MethodView):
 
     @blp.arguments(TicketUpdate(partial=True))
     @blp.response(200, TicketSchema, headers=ITEM_HEADERS)
-    @blp.doc(responses=WRITE_DOC)
     def patch(self, data, ticket_id):
         """Update a ticket: If-Match required (428), a stale one is 412."""
         ticket = resources.write_item(Ticket, readable, id=ticket_id)
@@ -79,7 +78,6 @@ class TicketItem(MethodView):
         return resources.ok(ticket)
 
     @blp.response(204)
-    @blp.doc(responses=WRITE_DOC)
     def delete(self, ticket_id):
         """Delete a ticket and its comments, each with its tombstone in the feed."""
         ticket = resources.write_item(Ticket, readable, id=ticket_id)
