@@ -65,12 +65,21 @@ class Cursor:
     stamp: int | None  # None: a cursor from before stamps existed
 
 
+#: The largest position a log can hold (a 64-bit signed integer in SQL).
+_LAST = 2**63 - 1
+
+
 def parse(text):
-    """The cursor's parts, without the database; BadCursor if malformed."""
+    """The cursor's parts, without the database; BadCursor if malformed.
+
+    A well-formed position past `_LAST` (13 base-36 digits reach further) reads as `_LAST`: no log gets
+    there, so it is beyond the head all the same (410, by `follow`), and no statement is handed a number
+    its database cannot hold.
+    """
     m = _FORM.match(text or "")
     if not m:
         raise BadCursor("Malformed cursor.")
-    return Cursor(m.group(1), int(m.group(2), 36), None if m.group(3) is None else int(m.group(3), 36))
+    return Cursor(m.group(1), min(int(m.group(2), 36), _LAST), None if m.group(3) is None else int(m.group(3), 36))
 
 
 def follow(cursor, bounds, stamp_at):
