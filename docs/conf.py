@@ -1,9 +1,11 @@
 """Sphinx configuration: the docs site, built strictly (`-W -n`) by the test suite (tests/docs)."""
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The repository: this file's parent's parent, unless the build is of a copy of docs/ (tests/docs).
+ROOT = Path(os.environ.get("POLLFEED_REPO") or Path(__file__).resolve().parents[1])
 
 project = "Pollfeed"
 author = "The Pollfeed authors"
