@@ -57,7 +57,9 @@ def post_worker_init(worker):
     # A gthread worker queues accepted requests for its threads inside the process, where the accept
     # queue does not show them: hand that queue to the load signal (pollfeed/load.py).
     pool = getattr(worker, "tpool", None)
-    load = getattr(worker.wsgi, "extensions", {}).get("pollfeed.load")
+    from pollfeed.polling import load_signal
+
+    load = load_signal(worker.wsgi)
     if pool is not None and load is not None:
         load.watch_pool(pool._work_queue.qsize)
 

@@ -40,6 +40,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import select
 
+from pollfeed import polling
+
 from .extensions import db
 
 REQUESTS = Counter("pollfeed_requests_total", "HTTP requests answered, by route template, method and status.",
@@ -260,7 +262,7 @@ def admin_stats():
     """Counter totals and the current advice, for the chart at /admin (admins only)."""
     if not g.principal.is_admin:
         abort(404)
-    load = current_app.extensions["pollfeed.load"]
+    load = polling.load_signal()
     visible, hidden = load.intervals()
     return jsonify(at=time.time(), **totals(), advice={"visible": visible, "hidden": hidden},
                    queue_delay_ms=round(load.smoothed * 1000, 1))
@@ -281,4 +283,4 @@ def init_app(app):
 
 def install(app):
     """Observe every request (outermost WSGI middleware)."""
-    app.wsgi_app = Observe(app.wsgi_app, app.extensions["pollfeed.load"])
+    app.wsgi_app = Observe(app.wsgi_app, polling.load_signal(app))

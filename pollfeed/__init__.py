@@ -63,20 +63,38 @@ __all__ = [
 
 @dataclass
 class AppState:
-    """What the engine keeps for one app (`app.extensions["pollfeed"]`)."""
+    """What the engine keeps for one app, as `app.extensions["pollfeed"]`.
+
+    The declarations (read rule, tokens, derivers, representations) are the extension's; whatever depends
+    on an app's database or config is kept here, so that one extension bound to two apps keeps them apart:
+    the statements built and compiled for it, its memos, its poll path and its load signal.
+    """
 
     extension: "Pollfeed"
     db: object
     api: object = None
-    extra: dict = field(default_factory=dict)
+    #: The poll path in front of the app (pollfeed.poll.PollPath), None when off; `.answered` counts its 304s.
+    poll_path: object = None
+    #: The load signal (pollfeed.load.Load) behind the advised interval and the gate: polling.load_signal(app).
+    load: object = None
+    #: The caching headers every API answer carries (polling.caching_headers).
+    caching: tuple = ()
+    #: Statements built and compiled for this app, by key (lookup.cached).
+    lookups: dict = field(default_factory=dict)
+    #: Changes serialised as JSON, by epoch and row (feed.read): this app's database's.
+    serialised: dict = field(default_factory=dict)
+    _bearer: object = None
 
     @property
     def loader(self):
-        """Who the caller is (pollfeed.callers): the declared loader, else the bearer tokens'."""
+        """Who the caller is (pollfeed.callers): the declared loader, else the bearer tokens' (built for
+        this app: its statement is compiled for this app's database)."""
         ext = self.extension
-        if ext.loader is None and ext.tokens is not None:
-            ext.loader = callers.bearer_loader(ext.tokens)
-        return ext.loader
+        if ext.loader is not None:
+            return ext.loader
+        if self._bearer is None and ext.tokens is not None:
+            self._bearer = callers.bearer_loader(ext.tokens)
+        return self._bearer
 
 
 class Pollfeed:

@@ -200,27 +200,30 @@ def _after_flush(session, flush_context):
             pending.append(Record.of(obj, "delete", obj.version + 1))
 
 
-#: The log's statements, built once per dialect: a write pays for executing them, not for building them.
-_STATEMENTS = {}
+def _log_statements():
+    state, marks = FeedState.__table__, Watermark.__table__
+    return {
+        "positions": update(state).where(state.c.id == 1)
+                                  .values(head=state.c.head + bindparam("count"), stamp=bindparam("stamp"))
+                                  .returning(state.c.head),
+        "changes": insert(Change.__table__),
+        # Under the head row's lock (step 2) no other writer moves watermarks, so an UPDATE, then an
+        # INSERT for a scope key seen for the first time, cannot race: no upsert needed.
+        "move": update(marks).where(marks.c.scope_key == bindparam("key"))
+                             .values(position=bindparam("pos"), stamp=bindparam("st")),
+        "first": insert(marks),
+    }
+
+
+#: The log's statements, built once: a write pays for executing them, not for building them. Process-wide
+#: on purpose: they are immutable statement objects over the engine's own tables, the same for every app
+#: and dialect, and hold no app data. Each app's engine compiles and caches them itself (SQLAlchemy's
+#: compiled cache is per Engine), so two apps share nothing compiled.
+_STATEMENTS = _log_statements()
 
 
 def _statements(conn):
-    name = conn.dialect.name
-    found = _STATEMENTS.get(name)
-    if found is None:
-        state, marks = FeedState.__table__, Watermark.__table__
-        found = _STATEMENTS[name] = {
-            "positions": update(state).where(state.c.id == 1)
-                                      .values(head=state.c.head + bindparam("count"), stamp=bindparam("stamp"))
-                                      .returning(state.c.head),
-            "changes": insert(Change.__table__),
-            # Under the head row's lock (step 2) no other writer moves watermarks, so an UPDATE, then an
-            # INSERT for a scope key seen for the first time, cannot race: no upsert needed.
-            "move": update(marks).where(marks.c.scope_key == bindparam("key"))
-                                 .values(position=bindparam("pos"), stamp=bindparam("st")),
-            "first": insert(marks),
-        }
-    return found
+    return _STATEMENTS
 
 
 # --- the commit hook, step by step ----------------------------------------------------------------

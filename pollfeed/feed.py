@@ -3,7 +3,6 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import BigInteger, String, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -15,7 +14,7 @@ from .etags import feed_tag
 from .fields import rfc3339
 from .lookup import cached
 from .problems import NotFound
-from .state import db
+from .state import app_state, db
 from .versioned import models, private_key
 
 #: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
@@ -359,28 +358,27 @@ def _change(epoch, r, scope_field):
     }
 
 
-#: Serialised changes, keyed by the epoch and the whole raw row (every column the JSON is made of). A
-#: logged change never changes (the log is append-only), so an entry can only be reused for a row equal
-#: in every column it shows: it is never stale, not even if a restore hands a position out again.
-#: Many dashboards read the same recent changes: each is turned into JSON once per worker, not once
-#: per poll.
-_SERIALISED = {}
+#: Serialised changes are remembered per app (AppState.serialised), keyed by the epoch and the whole raw
+#: row (every column the JSON is made of). A logged change never changes (the log is append-only), so an
+#: entry can only be reused for a row equal in every column it shows: it is never stale, not even if a
+#: restore hands a position out again. Many dashboards read the same recent changes: each is turned into
+#: JSON once per worker, not once per poll.
 _SERIALISED_MAX = 65536
 _POSITION = ChangeRow._fields.index("position")
 _FIELDS = ChangeRow._fields.index("fields")
 _STAMP = ChangeRow._fields.index("stamp")
 
 
-def _serialised(epoch, raw, process, scope_field):
+def _serialised(memo, epoch, raw, process, scope_field):
     key = raw if type(raw) is tuple else tuple(raw)
     if type(key[_FIELDS]) is list:  # PostgreSQL's driver decodes `fields` (json) into a list
         key = (*key[:_FIELDS], tuple(key[_FIELDS]), *key[_FIELDS + 1:])
     key = (epoch, scope_field, key)
-    found = _SERIALISED.get(key)
+    found = memo.get(key)
     if found is None:
-        if len(_SERIALISED) >= _SERIALISED_MAX:
-            _SERIALISED.clear()
-        found = _SERIALISED[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw)), scope_field))
+        if len(memo) >= _SERIALISED_MAX:
+            memo.clear()
+        found = memo[key] = _JSON.encode(_change(epoch, ChangeRow(*process(raw)), scope_field))
     return found
 
 
@@ -389,7 +387,7 @@ _JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=Tru
 
 def read(principal, query, scope_field="project_id"):
     """The feed page and its ETag. The page is JSON text, its changes serialised once (see
-    _SERIALISED); with include=resource, a JSON-ready dict (each change joined to a current row)."""
+    _serialised); with include=resource, a JSON-ready dict (each change joined to a current row)."""
     page_span, etag, state, periods = prepare(principal, query)
     rows, process = [], None
     if query.since != "now" and page_span.upto > page_span.since:
@@ -403,7 +401,8 @@ def read(principal, query, scope_field="project_id"):
         if changes:
             _embed(principal, changes)
         return {"changes": changes, "next": next_cursor, "has_more": has_more}, etag
-    changes = ",".join(_serialised(state.epoch, raw, process, scope_field) for raw in rows)
+    memo = app_state().serialised
+    changes = ",".join(_serialised(memo, state.epoch, raw, process, scope_field) for raw in rows)
     tail = _JSON.encode({"has_more": has_more, "next": next_cursor})
     return f'{{"changes":[{changes}],{tail[1:]}', etag
 
@@ -416,7 +415,7 @@ def _embed(principal, changes):
         readable = set(
             db.session.scalars(select(a.scope_id).where(a.principal_id == principal.id, a.end_pos.is_(None)))
         )
-    ext = current_app.extensions["pollfeed"]
+    ext = app_state()
     types, representations = models(ext.db.metadata), ext.extension.representations
     by_type = {}
     for ch in changes:

@@ -8,19 +8,18 @@ compiled once per dialect, and executed on the request's connection with
 """
 from collections import namedtuple
 
-from .state import db
-
-_CACHE = {}
+from .state import app_state, db
 
 
 def cached(key, build):
-    """The Lookup for `key`, made from `build()` the first time (bounded: some keys, a feed query's
-    `types` say, come from callers)."""
-    found = _CACHE.get(key)
+    """The Lookup for `key` among the statements of the app in context (AppState.lookups), made from
+    `build()` the first time (bounded: some keys, a feed query's `types` say, come from callers)."""
+    lookups = app_state().lookups
+    found = lookups.get(key)
     if found is None:
-        if len(_CACHE) >= 1024:
-            _CACHE.clear()
-        found = _CACHE[key] = Lookup(build())
+        if len(lookups) >= 1024:
+            lookups.clear()
+        found = lookups[key] = Lookup(build())
     return found
 
 

@@ -634,6 +634,6 @@ def install(app):
         return None
     poll_path = PollPath(app)
     app.wsgi_app = poll_path
-    app.extensions["pollfeed.poll_path"] = poll_path
+    app.extensions["pollfeed"].poll_path = poll_path
     return poll_path
 

@@ -5,6 +5,8 @@ headers, from `advice_headers`, on its own 304s.
 """
 import json
 
+from flask import current_app
+
 from . import load as loads
 
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
@@ -18,13 +20,23 @@ def caching_headers(config):
 
 def advice_headers(app):
     """What follows the ETag on a 304, exactly as the after_request hook below adds it."""
-    advice = ("Poll-Interval", app.extensions["pollfeed.load"].poll_interval())
-    return [NOSNIFF, *app.extensions["pollfeed.caching"], advice]
+    state = app.extensions["pollfeed"]
+    return [NOSNIFF, *state.caching, ("Poll-Interval", state.load.poll_interval())]
+
+
+def load_signal(app=None):
+    """The load signal (a pollfeed.load.Load: `intervals()`, `smoothed`, `watch_pool`) of `app` (by
+    default the app in context), or None for an app without Pollfeed."""
+    if app is None:
+        app = current_app
+    state = getattr(app, "extensions", {}).get("pollfeed")
+    return None if state is None else state.load
 
 
 def init_app(app):
-    load = app.extensions["pollfeed.load"] = loads.Load(app.config)
-    caching = app.extensions["pollfeed.caching"] = caching_headers(app.config)
+    state = app.extensions["pollfeed"]
+    load = state.load = loads.Load(app.config)
+    caching = state.caching = caching_headers(app.config)
 
     @app.after_request
     def advise(response):
@@ -42,4 +54,4 @@ def install_gate(app):
     """Put the load gate in front of everything the app serves (see pollfeed.load)."""
     body = json.dumps({"type": "overloaded", "title": "Service Unavailable", "status": 503,
                        "detail": "The server is over capacity: poll again after Retry-After seconds."}).encode()
-    app.wsgi_app = loads.Gate(app.wsgi_app, app.extensions["pollfeed.load"], body)
+    app.wsgi_app = loads.Gate(app.wsgi_app, load_signal(app), body)

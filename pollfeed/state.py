@@ -41,3 +41,8 @@ def _state():
 
 #: The host's Flask-SQLAlchemy object, for the app in context.
 db = LocalProxy(lambda: _state().db)
+
+
+def app_state():
+    """The engine's state for the app in context (the AppState in `app.extensions["pollfeed"]`)."""
+    return _state()

@@ -10,7 +10,9 @@ from .ids import new_id
 from .stamps import new as new_stamp
 
 #: metadata -> {change type name -> model class}, filled as models are declared: each app's models are
-#: the ones on its own db's metadata, so two apps in one process keep their types apart.
+#: the ones on its own db's metadata, so two apps in one process keep their types apart. Module-level on
+#: purpose: a model is declared (a class statement) before, and apart from, any app or extension, and
+#: belongs to its metadata wherever that is used; the registry holds classes, never an app's data.
 _MODELS: dict[object, dict[str, type]] = {}
 
 

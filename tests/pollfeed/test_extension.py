@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db, pf
-from pollfeed import Pollfeed
+from pollfeed import Pollfeed, polling
 from pollfeed.changelog import Change
 
-from ..support import fresh_database
+from ..support import Api, fresh_database
 
 
 def test_init_app_twice_wires_once(app):
@@ -36,14 +36,19 @@ def test_clear_errors_for_a_missing_db():
         engine_db.session  # noqa: B018 (the lookup is what fails)
 
 
-def test_one_extension_on_two_apps_keeps_their_databases_apart(app, template_db, tmp_path, make_user):
-    """The reference server's one `pf` bound to two apps: a write in one logs there and only there."""
+def _second_app(template_db, tmp_path):
+    """Another app made by the reference server's factory, on a database of its own."""
     if template_db is None:
         other_url = fresh_database(os.environ["TEST_DATABASE_URL"], alongside=True)  # keep the first
     else:
         shutil.copy(template_db, tmp_path / "other.db")
         other_url = f"sqlite:///{tmp_path / 'other.db'}"
-    other = create_app({"SQLALCHEMY_DATABASE_URI": other_url, "TESTING": True})
+    return create_app({"SQLALCHEMY_DATABASE_URI": other_url, "TESTING": True})
+
+
+def test_one_extension_on_two_apps_keeps_their_databases_apart(app, template_db, tmp_path, make_user):
+    """The reference server's one `pf` bound to two apps: a write in one logs there and only there."""
+    other = _second_app(template_db, tmp_path)
     assert other.extensions["pollfeed"].extension is app.extensions["pollfeed"].extension is pf
 
     def logged(an_app):
@@ -54,6 +59,40 @@ def test_one_extension_on_two_apps_keeps_their_databases_apart(app, template_db,
     make_user("alice").post("/projects", json={"name": "only here"})
     assert logged(app) > 0
     assert logged(other) == before_other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_one_extension_on_two_apps_keeps_their_statements_and_memos_apart(app, template_db, tmp_path, make_user):
+    """Statements built and compiled, changes serialised, the poll path and the load signal: each app's own
+    (app.extensions["pollfeed"]), though both apps share one extension and its declarations."""
+    other = _second_app(template_db, tmp_path)
+    here, there = app.extensions["pollfeed"], other.extensions["pollfeed"]
+    assert here is not there and here.extension is there.extension is pf
+    assert here.poll_path is not None and there.poll_path is not None and here.poll_path is not there.poll_path
+    assert polling.load_signal(app) is here.load and polling.load_signal(other) is there.load
+    assert here.load is not there.load
+
+    alice = make_user("alice")
+    alice.created("/projects", {"name": "only here"})
+    assert alice.get("/changes").status_code == 200
+    assert here.lookups and here.serialised
+    assert not there.lookups and not there.serialised  # nothing of this app's reached the other's
+
+    made = other.test_cli_runner().invoke(args=["users", "create", "carol"])
+    carol = Api(other.test_client(), made.stdout.strip().splitlines()[-1], "carol")
+    carol.created("/projects", {"name": "only there"})
+    page = carol.get("/changes")
+    assert [c["type"] for c in page.json["changes"]] and "only here" not in page.get_data(as_text=True)
+    assert there.serialised and not set(there.serialised) & set(here.serialised)
+    shared = set(here.lookups) & set(there.lookups)
+    assert shared and all(here.lookups[k] is not there.lookups[k] for k in shared)  # each compiled its own
+
+    tag = carol.get("/changes?since=now").headers["ETag"]
+    answered = here.poll_path.answered
+    assert carol.get("/changes?since=now", headers={"If-None-Match": tag}).status_code == 304
+    assert there.poll_path.answered == 1 and here.poll_path.answered == answered
+    there.poll_path.close()
     with other.app_context():
         db.engine.dispose()
 

@@ -270,19 +270,20 @@ def test_a_change_is_serialised_once_and_never_for_a_different_row(alice, board,
     assert [c["resource"]["id"] for c in alice.feed(since, include="resource")["changes"]] == made
     # the key is the whole row: the same position with any other column is another entry
     process = lambda raw: raw  # noqa: E731 (raw rows already in Python types here)
+    memo = {}  # an app's (AppState.serialised)
     row = feed.ChangeRow(position=7, type="task", resource_id="r1", scope_id="p1", op="update", version=2,
                          fields=["title"], at=__import__("datetime").datetime(2026, 1, 1), stamp=5)
-    one = feed._serialised("e1", tuple(row), process, "project_id")
-    other = feed._serialised("e1", tuple(row._replace(version=3)), process, "project_id")
+    one = feed._serialised(memo, "e1", tuple(row), process, "project_id")
+    other = feed._serialised(memo, "e1", tuple(row._replace(version=3)), process, "project_id")
     assert '"version":2' in one and '"version":3' in other
     # and the scope's wire name is part of the key: another app's `team_id` is another entry
-    assert '"team_id":"p1"' in feed._serialised("e1", tuple(row), process, "team_id")
+    assert '"team_id":"p1"' in feed._serialised(memo, "e1", tuple(row), process, "team_id")
     changed = {"position": 8, "type": "status", "resource_id": "r2", "scope_id": "p2", "op": "delete",
                "version": 4, "fields": ["notes"], "at": row.at.replace(year=2027), "stamp": 6}
     assert set(changed) == set(feed.PAGE_COLUMNS)  # every column a page shows is part of the key
     for name, value in changed.items():
-        assert feed._serialised("e1", tuple(row._replace(**{name: value})), process, "project_id") != one, name
-    assert feed._serialised("e2", tuple(row), process, "project_id") != one  # another epoch: another cursor
+        assert feed._serialised(memo, "e1", tuple(row._replace(**{name: value})), process, "project_id") != one, name
+    assert feed._serialised(memo, "e2", tuple(row), process, "project_id") != one  # another epoch: another cursor
 
 
 @pytest.mark.parametrize("project", [False, True])

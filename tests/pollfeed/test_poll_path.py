@@ -35,7 +35,7 @@ def same(fast, slow, where):
 
 
 def test_every_get_route_answers_the_same_on_both_paths(app, world, callers):
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     cursor = callers["owner"].feed("now")["next"]
     callers["owner"].created(f"/projects/{world['pid']}/statuses", {"name": "Later"})
     checked, fast_by_rule = 0, {}
@@ -73,7 +73,7 @@ def declares(app, rule):
 def test_a_poll_is_one_statement(app, world, callers, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("counted with SQLite's trace callback")
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     owner = callers["owner"]
     paths = [f"/tasks/{world['task']['id']}", f"/projects/{world['pid']}/tasks", "/changes?since=now",
              f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count", "/projects",
@@ -116,7 +116,7 @@ def test_on_postgresql_a_poll_is_one_prepared_statement_never_replanned(app, wor
     plans, so PostgreSQL does not plan a poll's statement again on every run (custom plans)."""
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL's plan cache")
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     owner = callers["owner"]
     paths = [f"/tasks/{world['task']['id']}", f"/projects/{world['pid']}/tasks", "/changes?since=now",
              f"/changes?project={world['pid']}", f"/projects/{world['pid']}/notifications/unread-count"]
@@ -142,7 +142,7 @@ def test_a_remembered_answer_never_outlives_a_commit_from_any_connection(app, wo
         pytest.skip("SQLite's change counter")
     import sqlite3
 
-    poll_path = app.extensions["pollfeed.poll_path"]
+    poll_path = app.extensions["pollfeed"].poll_path
     owner, path = callers["owner"], f"/tasks/{world['task']['id']}"
     tag = owner.get(path).headers["ETag"]
     assert owner.get(path, headers={"If-None-Match": tag}).status_code == 304  # opens the poll connection
