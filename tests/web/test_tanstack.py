@@ -157,7 +157,7 @@ def test_a_change_in_one_page_refetches_only_its_mapped_keys_in_the_other(browse
 
 
 def test_the_query_function_revalidates_with_304s_and_the_browser_cache_does_not(browser, site, api):
-    """Measured, not assumed: count the server's 304s for the same refetches, both ways (docs/tanstack-query.md)."""
+    """Measured, not assumed: count the server's 304s for the same refetches, both ways (docs/seeds/004-kanban.md)."""
     token, c, pid, (a, _), _ = board(api)
     scrape = Client(api.url, "scrape")
 
