@@ -2,8 +2,9 @@
 
 A page's pycon blocks run as one doctest, in order, in one namespace. A console block's `$ ` lines
 run one by one in bash, and what each prints must match the lines under it; in both, `...` matches
-anything (doctest's ELLIPSIS) and runs of whitespace match each other. Blocks in other languages are
-shown, not run: write a sample as pycon or console to have it checked.
+anything (doctest's ELLIPSIS) and runs of whitespace match each other. JavaScript and TypeScript blocks
+that use the npm package are type-checked against its types (test_js_samples.py); blocks in other
+languages are shown, not run: write a sample as pycon or console to have it checked.
 """
 import doctest
 import re

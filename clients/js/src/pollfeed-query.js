@@ -74,7 +74,8 @@ export function conditionalQueryFn(feed, urlFor) {
  * If-Match from the feed's cache. On success the keys `keysOf(variables)` get the server's new body
  * (no refetch). A 412 rejects with the ConflictError (`error.current`, `error.etag`): show it, and
  * let the user retry on theirs, overwrite (`mutate({...variables, ifMatch: error.etag})`) or merge.
- * @template {{patch: any, ifMatch?: string | null}} V
+ * @template {{patch: any, ifMatch?: string | null, [name: string]: any}} V the variables: the patch, an
+ *   If-Match to send instead of the cached tag, and whatever else `urlOf` and `keysOf` read (an id)
  * @param {Pollfeed} feed
  * @param {QueryClientLike} queryClient
  * @param {(variables: V) => string} urlOf
