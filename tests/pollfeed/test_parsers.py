@@ -28,7 +28,7 @@ def bounds(epoch, head, horizon=0, stamp=1, horizon_stamp=2):
     return LogBounds(head, horizon, epoch, stamp, horizon_stamp)
 
 
-@given(epoch=EPOCH, position=st.integers(min_value=1, max_value=36**13 - 1), stamp=STAMP)
+@given(epoch=EPOCH, position=st.integers(min_value=1, max_value=2**63 - 1), stamp=STAMP)
 def test_a_cursor_round_trips(epoch, position, stamp):
     text = cursors.encode(epoch, position, stamp)
     assert set(text) <= set(string.ascii_letters + string.digits + "-_.~")
@@ -36,6 +36,16 @@ def test_a_cursor_round_trips(epoch, position, stamp):
     assert (parsed.epoch, parsed.position, parsed.stamp) == (epoch, position, stamp)
     assert cursors.follow(parsed, bounds(epoch, position), stamp) == position
     assert cursors.follow(parsed, bounds(epoch, position + 5), stamp) == position
+
+
+@given(epoch=EPOCH, position=st.integers(min_value=2**63, max_value=36**13 - 1), stamp=STAMP)
+def test_a_position_no_log_can_hold_is_beyond_the_head(epoch, position, stamp):
+    """Well-formed, but past a 64-bit log position: 410 like any cursor beyond the head, never a number
+    handed to the database that it cannot hold (a 500)."""
+    parsed = cursors.parse(cursors.encode(epoch, position, stamp))
+    assert parsed.position == 2**63 - 1
+    with pytest.raises(cursors.CursorUnknown):
+        cursors.follow(parsed, bounds(epoch, 10**12), stamp)
 
 
 @given(text=st.text(max_size=40), epoch=EPOCH, head=st.integers(min_value=0, max_value=10**12), stamp=STAMP)
