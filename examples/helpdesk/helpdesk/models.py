@@ -38,6 +38,7 @@ class InTeam(Versioned):
 class Member(db.Model, InTeam, Grant):
     """A user's membership of a team: they read its tickets, and follow them in the feed."""
     __change_type__ = "member"
+    __grant_principal__ = "user_id"  # whom the row lets read the team
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
