@@ -31,4 +31,4 @@ def _schema_name(schema):
 api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
 
 #: The engine, bound to the server's own database and OpenAPI document.
-pf = Pollfeed(db=db, api=api)
+pf = Pollfeed(db=db, api=api, scope="project")  # the wire: ?project= and project_id

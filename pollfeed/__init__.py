@@ -102,11 +102,12 @@ class Pollfeed:
 
     `db` is the app's Flask-SQLAlchemy object; `api`, when given, a flask-smorest `Api` whose OpenAPI
     document the engine completes (conditional headers, problem types). `scope` names the host's scope
-    model on the wire (a project, a team, a board): the feed's filter `?<scope>=` and each change's
-    `<scope>_id`. `blueprint` is the change feed, GET /changes, for the host to register.
+    model on the wire (a team, a board, a workspace): the feed's filter `?<scope>=` and each change's
+    `<scope>_id`; by default `?scope=` and `scope_id`. `blueprint` is the change feed, GET /changes, for
+    the host to register.
     """
 
-    def __init__(self, app=None, *, db=None, api=None, scope="project"):
+    def __init__(self, app=None, *, db=None, api=None, scope="scope"):
         if not (isinstance(scope, str) and scope.isidentifier() and scope.islower()):
             raise ValueError(f"scope must be a lower-case name such as 'team', not {scope!r}")
         self.db = db
@@ -126,9 +127,9 @@ class Pollfeed:
     def read_rule(self, rule):
         """Declare who may read a scope's rows; usable as a decorator.
 
-        `rule(scope_column, user_id=None, is_admin=None)` returns a SQL clause. With only the column, the
-        caller is the request's (`g.principal`), for the Flask path; with `user_id` and `is_admin` given
-        as columns, it is the token's own row, for the poll path's single statement.
+        `rule(scope_column, principal_id=None, is_admin=None)` returns a SQL clause. With only the column,
+        the caller is the request's (`g.principal`), for the Flask path; with `principal_id` and `is_admin`
+        given as columns, it is the token's own row, for the poll path's single statement.
         """
         self.readable = rule
         return rule

@@ -78,8 +78,8 @@ def bearer_loader(source):
     """The loader for a host's bearer tokens (a poll.PrincipalSource): None without an Authorization
     header, 401 for a malformed one or a token that names nobody."""
     statement = Lookup(
-        select(source.token_hash.label("token_hash"), source.user_id.label("principal_id"), source.name.label("name"),
-               source.is_admin.label("is_admin")).select_from(source.source)
+        select(source.token_hash.label("token_hash"), source.principal_id.label("principal_id"),
+               source.name.label("name"), source.is_admin.label("is_admin")).select_from(source.source)
         .where(source.token_hash == bindparam("pf_hash", type_=String), source.valid))
 
     def load():

@@ -52,7 +52,7 @@ class Change(Base):
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     type: Mapped[str] = mapped_column(String(40), nullable=False)
     resource_id: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    scope_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))  # the project; None: unscoped
+    scope_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))  # the row's scope; None: unscoped
     op: Mapped[str] = mapped_column(String(6), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     fields: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -146,7 +146,7 @@ class Record:
 
     type: str
     resource_id: str
-    scope_id: str | None  # the project whose readers see it; None: unscoped
+    scope_id: str | None  # the scope whose readers see it; None: unscoped
     op: str  # create, update or delete
     version: int
     fields: tuple = ()
@@ -263,8 +263,8 @@ def move_watermarks(conn, numbered, stamp):
 
 def update_access(conn, numbered, first):
     """Step 5: a grant's create opens an access period from the transaction's first position (a
-    project's creator sees its creation); its delete closes the period at the transaction's last
-    position (a deleted project's tombstones still reach its members)."""
+    scope's creator sees its creation); its delete closes the period at the transaction's last
+    position (a deleted scope's tombstones still reach its readers)."""
     access = FeedAccess.__table__
     last = numbered[-1][0]
     opened = [{"principal_id": rec.grant, "scope_id": rec.scope_id, "start_pos": first}

@@ -21,8 +21,8 @@ def version_tag(version, stamp, audience=None):
 
 def list_tag(position, stamp, audience=None):
     """`"l<position>-<stamp>"`: a list within one scope, by the scope's watermark (a log position and its
-    transaction's stamp); a list that is the caller's own (their projects, their notifications) carries
-    the caller's id: `"l<position>-<stamp>.<principal>"`."""
+    transaction's stamp); a list that is the caller's own (the scopes they belong to, their private rows)
+    carries the caller's id: `"l<position>-<stamp>.<principal>"`."""
     tag = f"l{position}-{base36(stamp)}"
     return f'"{tag}"' if audience is None else f'"{tag}.{audience}"'
 

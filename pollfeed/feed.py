@@ -96,10 +96,11 @@ least = _two_way("least", "min")
 _OPEN_END = 2**62
 
 
-def member_watermark(user_id, scope=None):
-    """The newest position a member can see: over the user's access periods (to one scope, if given),
-    the newer of the scope's watermark and the user's private watermark in it, capped at the period's
-    end (changes after a member's removal never move it). `user_id` and `scope` are SQL expressions
+def reader_watermark(principal_id, scope=None):
+    """The newest position a reader (not an admin) can see: over the principal's access periods (to one
+    scope, if given), the newer of the scope's watermark and the principal's private watermark in it,
+    capped at the period's end (changes after their access ended never move it). `principal_id` and
+    `scope` are SQL expressions
     (bind parameters, or columns of an enclosing statement).
 
     Each watermark is an index lookup per access period, so the cost follows the caller's own periods.
@@ -108,25 +109,25 @@ def member_watermark(user_id, scope=None):
     """
     a = FeedAccess.__table__.c
     newest = greatest(scope_position(a.scope_id), scope_position(private_key(a.scope_id, a.principal_id)))
-    # correlate_except: `user_id` may be a column of a statement more than one level out (the poll path's
+    # correlate_except: `principal_id` may be a column of a statement more than one level out (the poll path's
     # principal, seen from within feed.stamp_at), which auto-correlation would not reach.
     stmt = select(func.coalesce(func.max(least(newest, func.coalesce(a.end_pos, literal(_OPEN_END)))), 0)).where(
-        a.principal_id == user_id).correlate_except(FeedAccess.__table__)
+        a.principal_id == principal_id).correlate_except(FeedAccess.__table__)
     if scope is not None:
         stmt = stmt.where(a.scope_id == scope)
     return stmt.scalar_subquery()
 
 
-def visible_watermark(is_admin, scoped, user_id=None, scope=None, admin_scope=None, own=None):
+def visible_watermark(is_admin, scoped, principal_id=None, scope=None, admin_scope=None, own=None):
     """The newest position a caller can see, optionally within one scope: an admin's is the head (or
-    the scope's watermarks), a member's is member_watermark.
+    the scope's watermarks), a reader's is reader_watermark.
 
     The Flask path knows its caller: `is_admin` is a bool, and the caller and the scope are the binds
     `uid`, `scope` and `own` (the caller's private key in it). The poll path decides in SQL: `is_admin`,
-    `user_id` and `own` are its principal's columns and expressions, `scope` and `admin_scope` binds."""
+    `principal_id` and `own` are its principal's columns and expressions, `scope` and `admin_scope` binds."""
     w, st = Watermark.__table__.c, FeedState.__table__.c
     scope = bindparam("scope") if scope is None else scope
-    member = member_watermark(bindparam("uid") if user_id is None else user_id, scope if scoped else None)
+    reader = reader_watermark(bindparam("uid") if principal_id is None else principal_id, scope if scoped else None)
     if not scoped:
         admin = select(st.head).where(st.id == 1).scalar_subquery()
     else:
@@ -135,8 +136,8 @@ def visible_watermark(is_admin, scoped, user_id=None, scope=None, admin_scope=No
         keys = [scope if admin_scope is None else admin_scope, bindparam("own") if own is None else own]
         admin = select(func.coalesce(func.max(w.position), 0)).where(w.scope_key.in_(keys)).scalar_subquery()
     if isinstance(is_admin, bool):
-        return admin if is_admin else member
-    return case((is_admin, admin), else_=member)
+        return admin if is_admin else reader
+    return case((is_admin, admin), else_=reader)
 
 
 _AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no cursor)
@@ -156,7 +157,7 @@ def bounds_and_watermark(is_admin, scoped):
 
 
 def bounds_and_periods(scoped):
-    """A member's feed state in one statement: STATE_COLUMNS, then (if `scoped`) access_end, then one
+    """A reader's (not an admin's) feed state in one statement: STATE_COLUMNS, then (if `scoped`) access_end, then one
     access period (scope, start, end) per row, the caller's (to one scope, if `scoped`); a caller with
     none gets one row whose period columns are NULL. A page's ranges and the scope check (can_follow)
     are computed from these rows: one round trip where bounds, periods and the check took three."""
@@ -192,9 +193,9 @@ def _ranges(periods, since, upto):
 
 
 def _page_statement(admin, scoped, n_ranges, types):
-    """The page's SELECT for one shape: an admin's global range (optionally one project), or one
+    """The page's SELECT for one shape: an admin's global range (optionally one scope), or one
     (scope_id, position) index range per access period, each cut at the limit, merged by position.
-    Binds: uid, n (limit + 1), since/upto/project (admin), s<i>/lo<i>/hi<i> (per range)."""
+    Binds: uid, n (limit + 1), since/upto/scope (admin), s<i>/lo<i>/hi<i> (per range)."""
     c = Change.__table__.c
     columns = [c[name] for name in PAGE_COLUMNS]
     common = [c.audience.is_(None) | (c.audience == bindparam("uid"))]
@@ -207,7 +208,7 @@ def _page_statement(admin, scoped, n_ranges, types):
     if admin:
         stmt = select(*columns).where(c.position > bindparam("since"), c.position <= bindparam("upto"), *common)
         if scoped:
-            stmt = stmt.where(c.scope_id == bindparam("project"))
+            stmt = stmt.where(c.scope_id == bindparam("scope"))
         return stmt.order_by(c.position).limit(n)
     parts = [select(*columns).where(c.scope_id == bindparam(f"s{i}"), c.position > bindparam(f"lo{i}"),
                                             c.position <= bindparam(f"hi{i}"), *common)
@@ -226,7 +227,7 @@ def _page(principal, periods, query, since, upto):
     index range of (scope_id, position) per access period, each cut at
     limit+1, merged by position. A page costs what the caller's own changes
     cost, however much history other tenants have. An admin reads every scope:
-    the global range (filtered by project when asked) is theirs. Each shape of
+    the global range (filtered by scope when asked) is theirs. Each shape of
     statement is built and compiled once (see Lookup).
     """
     ranges = _ranges(periods, since, upto)
@@ -235,7 +236,7 @@ def _page(principal, periods, query, since, upto):
     admin, scoped = ranges is None, query.scope is not None
     shape = (admin, scoped, 0 if admin else len(ranges), query.types)
     lookup = cached(("feed page", *shape), lambda: _page_statement(*shape))
-    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "project": query.scope}
+    params = {"uid": principal.id, "n": query.limit + 1, "since": since, "upto": upto, "scope": query.scope}
     for i, (scope, lo, hi) in enumerate(ranges or ()):
         params.update({f"s{i}": scope, f"lo{i}": lo, f"hi{i}": hi})
     return lookup.raw(**params)
@@ -262,7 +263,7 @@ def access_end(scope, principal_id, is_admin):
 
 def can_follow(is_admin, newest_end, since):
     """Whether the caller may filter the feed by a scope from `since` (else 404), from access_end: a
-    member with an access period to it open at `since`, an admin if the scope ever had a reader."""
+    reader with an access period to it open at `since`, an admin if the scope ever had a reader."""
     return newest_end is not None and (is_admin or newest_end > since)
 
 
@@ -275,7 +276,7 @@ def quiet_types():
 class Query:
     since: str | None = None
     limit: int = 100
-    scope: str | None = None  # the scope filter (`?project=` on the reference server's wire)
+    scope: str | None = None  # the scope filter (`?<scope>=` on the wire, Pollfeed(scope=...))
     types: tuple = ()
     include_resource: bool = False
 
@@ -345,7 +346,7 @@ def prepare(principal, query):
 
 def _change(epoch, r, scope_field):
     """One change as the page shows it (docs/http-api.md), from a processed ChangeRow; the scope's id is
-    `scope_field` on the wire (`project_id` on the reference server's)."""
+    `scope_field` on the wire (`<scope>_id`, Pollfeed(scope=...))."""
     return {
         "cursor": cursors.encode(epoch, r.position, r.stamp),
         "type": r.type,
@@ -385,7 +386,7 @@ def _serialised(memo, epoch, raw, process, scope_field):
 _JSON = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), sort_keys=True)
 
 
-def read(principal, query, scope_field="project_id"):
+def read(principal, query, scope_field="scope_id"):
     """The feed page and its ETag. The page is JSON text, its changes serialised once (see
     _serialised); with include=resource, a JSON-ready dict (each change joined to a current row)."""
     page_span, etag, state, periods = prepare(principal, query)

@@ -36,6 +36,7 @@ import hmac
 import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -81,16 +82,28 @@ log = logging.getLogger("pollfeed.poll")
 PRINCIPAL = "<principal>"
 
 
-class PrincipalSource(NamedTuple):
-    """How a token's hash finds its principal, in SQL (registered by the auth package)."""
-
-    source: Any  # a FROM clause joining tokens to users
+class _Source(NamedTuple):
+    source: Any  # a FROM clause joining the host's tokens to its principals
     token_hash: Any
-    user_id: Any
+    principal_id: Any
     is_admin: Any
     name: Any
     valid: Any  # a clause: the token is not revoked
     digest: Callable[[str], str]  # token -> its stored hash
+
+
+class PrincipalSource(_Source):
+    """How a token's hash finds its principal, in SQL (Pollfeed.bearer_tokens): the host's columns."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, user_id=None, **kwargs):
+        # `user_id` is the field's former name: kept, deprecated, for hosts written against it.
+        if user_id is not None:
+            warnings.warn("PrincipalSource(user_id=...) is now PrincipalSource(principal_id=...)",
+                          DeprecationWarning, stacklevel=2)
+            kwargs["principal_id"] = user_id
+        return super().__new__(cls, *args, **kwargs)
 
 
 
@@ -119,7 +132,7 @@ class ScopedList:
     query parameter is given (a search).
     """
 
-    scope_arg: str = "project_id"  # the URL variable that holds the scope id
+    scope_arg: str  # the URL variable that holds the scope id
     audience: bool = False
     query: Any = None
     digest: Any = None
@@ -134,7 +147,8 @@ class Feed:
 
 @dataclass(frozen=True)
 class CallerList:
-    """GET of everything the caller can read (their projects), tagged by their visible watermark."""
+    """GET of everything the caller can read (e.g. the scopes they belong to), tagged by their visible
+    watermark."""
 
     query: Any = None
 
@@ -176,7 +190,7 @@ def item(model, optional=False, **keys):
     return decorate
 
 
-def scoped_list(scope_arg="project_id", audience=False, query=None, digest=None):
+def scoped_list(scope_arg, audience=False, query=None, digest=None):
     """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page, or
     with resources.digest_page and the same `digest`)."""
     return _mark(ScopedList(scope_arg, audience, query, digest))
@@ -203,40 +217,41 @@ def data_version(conn):
 def _principal_select(ext, *columns):
     """The token's principal (columns labelled pf_*) and a statement's own `columns` (labelled by it)."""
     p = ext.tokens
-    return (select(p.token_hash.label("pf_token_hash"), p.user_id.label("pf_principal_id"),
+    return (select(p.token_hash.label("pf_token_hash"), p.principal_id.label("pf_principal_id"),
                    p.is_admin.label("pf_is_admin"), p.name.label("pf_name"), *columns).select_from(p.source)
             .where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
 
 
 def _scope_exists(ext, scope):
-    """The scope names something that exists: a row of the model that is its own scope (the project)."""
+    """The scope names something that exists: a row of the model that is its own scope (`__scope_attr__`
+    "id")."""
     owners = [m for m in models(ext.db.metadata).values() if m.__scope_attr__ == "id"]
     return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
 
 
 def _build_item(ext, spec):
     p, model = ext.tokens, spec.model
-    criteria = [getattr(model, attr) == (p.user_id if var == PRINCIPAL else
+    criteria = [getattr(model, attr) == (p.principal_id if var == PRINCIPAL else
                                          bindparam(f"u_{var}", type_=getattr(model, attr).type))
                 for attr, var in spec.keys]  # the key's value as the URL's converter made it, typed as its column
     scope = getattr(model, model.__scope_attr__)
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
     return _principal_select(ext, model.version.label("version"), model.stamp.label("stamp"),
                              audience.label("audience")).select_from(model.__table__).where(
-        *criteria, ext.readable(scope, p.user_id, p.is_admin))
+        *criteria, ext.readable(scope, p.principal_id, p.is_admin))
 
 
 def _build_scoped(ext, spec):
     p = ext.tokens
     st = FeedState.__table__.c
-    key = (private_key(bindparam("u_scope_key", type_=String), p.user_id) if spec.audience
+    key = (private_key(bindparam("u_scope_key", type_=String), p.principal_id) if spec.audience
            else bindparam("u_scope_key", type_=String))
     scope = bindparam("u_scope")  # untyped: it takes the type of the host's column it meets
     return (_principal_select(ext, scope_position(key).label("position"), scope_stamp(key).label("stamp"),
                               st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(ext, bindparam("u_scope_exists")),
-                   ext.readable(scope, p.user_id, p.is_admin)))
+                   ext.readable(scope, p.principal_id, p.is_admin)))
 
 
 def _build_digest(ext, spec):
@@ -244,20 +259,20 @@ def _build_digest(ext, spec):
     p = ext.tokens
     scope = bindparam("u_scope")
     parts = spec.digest.aggregate(bindparam("u_scope_d"), bindparam("u_value", type_=String),
-                                  p.user_id)
+                                  p.principal_id)
     key = bindparam("u_scope_w", type_=String)
     return _principal_select(ext, parts.label("digest"), scope_position(key).label("position"),
                              scope_stamp(key).label("stamp")).where(
         _scope_exists(ext, bindparam("u_scope_exists")),
-        ext.readable(scope, p.user_id, p.is_admin))
+        ext.readable(scope, p.principal_id, p.is_admin))
 
 
 def _visible(p, scoped):
     """feed.visible_watermark, decided in the statement from the principal's own columns. Each place
     the scope goes in has a bind of its own: PostgreSQL deduces one type per parameter."""
     scope = bindparam("f_scope", type_=String)
-    return visible_watermark(p.is_admin, scoped, p.user_id, scope, bindparam("f_scope2", type_=String),
-                             private_key(bindparam("f_scope3", type_=String), p.user_id))
+    return visible_watermark(p.is_admin, scoped, p.principal_id, scope, bindparam("f_scope2", type_=String),
+                             private_key(bindparam("f_scope3", type_=String), p.principal_id))
 
 
 def _build_feed(ext, scoped):
@@ -265,7 +280,7 @@ def _build_feed(ext, scoped):
     token's principal."""
     p = ext.tokens
     st = FeedState.__table__.c
-    follow = [access_end(bindparam("f_scope4", type_=String), p.user_id, p.is_admin).label("access_end")
+    follow = [access_end(bindparam("f_scope4", type_=String), p.principal_id, p.is_admin).label("access_end")
               ] if scoped else []
     return _principal_select(ext, *state_columns(_visible(p, scoped), bindparam("f_at", type_=BigInteger)),
                              *follow).join(FeedState.__table__, st.id == 1)

@@ -173,7 +173,7 @@ class Digest:
 
     For searches and personal views: the tag moves only when a row in the
     result changes, enters or leaves it, not on every change in the scope.
-    `rows(scope, value, user_id)` selects the columns that make up one row's
+    `rows(scope, value, principal_id)` selects the columns that make up one row's
     part (ids, versions and stamps), for SQL expressions standing for the scope, the
     query parameter's bound value and the caller. `param` names the query
     argument, as the view's query schema loads it, that makes a list digest-tagged
@@ -189,30 +189,31 @@ class Digest:
     param: Optional[str] = None
     value: Callable = str
 
-    def aggregate(self, scope, value, user_id):
+    def aggregate(self, scope, value, principal_id):
         """A scalar subquery: every row's part ("id|version|stamp..."), joined by ";" in no particular order."""
-        rows = self.rows(scope, value, user_id)  # aggregated in place, not as a derived table, so that
-        # `user_id` may be a column of the enclosing statement (the poll path's principal)
+        rows = self.rows(scope, value, principal_id)  # aggregated in place, not as a derived table, so that
+        # `principal_id` may be a column of the enclosing statement (the poll path's principal)
         part = functools.reduce(lambda a, b: a.concat("|").concat(b),
                                 [cast(c, String) for c in rows.selected_columns])
         return rows.with_only_columns(func.aggregate_strings(part, ";"), maintain_column_froms=True).scalar_subquery()
 
 
-def digest_page(rule, scope, digest, raw, user_id, build, model, limit, after):
+def digest_page(rule, scope, digest, raw, principal_id, build, model, limit, after):
     """A list tagged by `digest` (see Digest) for the query parameter's text `raw`; `build()` makes the
     page's statement, only for a 200. The tag is weak: the body's cursor may move while the rows stay."""
     at, epoch = _scope_state(rule, scope, scope)
     found = cached(("digest", digest), lambda: select(
         digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
                          bindparam("uid", type_=String)).label("digest")))
-    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=user_id).digest)
+    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=principal_id).digest)
     conditional.check_read(etag)
     body, status, headers = page(at, epoch, build(), model, limit, after, check=False)
     return body, status, {"ETag": etag}
 
 
 def caller_page(principal, stmt, model, limit, after):
-    """A list of everything the caller can read (e.g. their projects), tagged by their visible watermark."""
+    """A list of everything the caller can read (e.g. the scopes they belong to), tagged by their visible
+    watermark."""
     row = state_of(bounds_and_watermark(principal.is_admin, False).first(uid=principal.id))
     at = mark(row.upto, row.upto_stamp, row.horizon, row.horizon_stamp)
     return page(at, row.epoch, stmt, model, limit, after, audience=principal.id)

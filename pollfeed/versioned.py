@@ -1,4 +1,5 @@
 """Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, a stamp, timestamps."""
+import warnings
 from datetime import datetime, timezone
 from typing import ClassVar
 
@@ -33,13 +34,14 @@ def utcnow():
 class Versioned:
     """Mix into a model to get ETags, conditional writes and change-feed entries.
 
-    Subclasses set `__change_type__` (the feed's `type`), when the scope
-    (the project) is not the `project_id` column `__scope_attr__`, and for rows
-    private to one principal `__audience_attr__`.
+    Subclasses set `__change_type__` (the feed's `type`), `__scope_attr__` (the
+    column that names the row's scope, `"id"` for a model that is its own scope),
+    and for rows private to one principal `__audience_attr__`.
     """
 
     __change_type__: ClassVar[str]
-    __scope_attr__: ClassVar[str] = "project_id"
+    #: The column naming the row's scope: no default, the scope is the host's notion.
+    __scope_attr__: ClassVar[str | None] = None
     #: Set to a column holding a principal id to make the rows private to that
     #: principal: their changes reach only them, and move only their private watermark.
     __audience_attr__: ClassVar[str | None] = None
@@ -63,6 +65,11 @@ class Versioned:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__change_type__" in cls.__dict__:
+            if not cls.__scope_attr__:
+                raise TypeError(f"{cls.__name__}: a Versioned model names the column that holds its scope, e.g. "
+                                f"__scope_attr__ = \"team_id\" (\"id\" for a model that is its own scope)")
+            if issubclass(cls, Grant):
+                _check_grant(cls)
             _MODELS.setdefault(cls.metadata, {})[cls.__change_type__] = cls
 
     @property
@@ -96,4 +103,22 @@ class Grant:
     principal could read each scope; the feed filters by them.
     """
 
-    __grant_principal__: ClassVar[str] = "user_id"
+    #: The column holding the principal the row gives access: no default, the principal is the host's notion.
+    __grant_principal__: ClassVar[str | None] = None
+
+
+#: The column a Grant's principal was read from when __grant_principal__ had a default. Deprecated: kept only
+#: for models written against it (examples/helpdesk's Member), which should declare __grant_principal__.
+_FORMER_GRANT_PRINCIPAL = "user_id"
+
+
+def _check_grant(cls):
+    if cls.__grant_principal__:
+        return
+    if hasattr(cls, _FORMER_GRANT_PRINCIPAL):
+        warnings.warn(f"{cls.__name__}: declare __grant_principal__ = {_FORMER_GRANT_PRINCIPAL!r}; the default "
+                      "is going away", DeprecationWarning, stacklevel=4)
+        cls.__grant_principal__ = _FORMER_GRANT_PRINCIPAL
+        return
+    raise TypeError(f"{cls.__name__}: a Grant names the column that holds the principal it gives access, e.g. "
+                    "__grant_principal__ = \"account_id\"")

@@ -33,6 +33,8 @@ class Membership(Versioned, Grant, db.Model):
 
     __tablename__ = "memberships"
     __change_type__ = "member"
+    __scope_attr__ = "project_id"
+    __grant_principal__ = "user_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     role: Mapped[str] = mapped_column(String(10), nullable=False)

@@ -28,8 +28,8 @@ def principal_columns():
     from pollfeed import PrincipalSource
 
     return PrincipalSource(source=Token.__table__.join(User.__table__, User.id == Token.user_id),
-                           token_hash=Token.token_hash, user_id=User.id, is_admin=User.is_admin, name=User.name,
-                           valid=Token.revoked_at.is_(None), digest=digest)
+                           token_hash=Token.token_hash, principal_id=User.id, is_admin=User.is_admin,
+                           name=User.name, valid=Token.revoked_at.is_(None), digest=digest)
 
 
 def revoke(token_or_id):

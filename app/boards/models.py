@@ -20,6 +20,7 @@ class Project(Versioned, db.Model):
 class Status(Versioned, db.Model):
     __tablename__ = "statuses"
     __change_type__ = "status"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -30,6 +31,7 @@ class Status(Versioned, db.Model):
 class Task(Versioned, db.Model):
     __tablename__ = "tasks"
     __change_type__ = "task"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     status_id: Mapped[str] = mapped_column(ForeignKey("statuses.id"), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -10,6 +10,7 @@ from ..extensions import db
 class Customer(Versioned, db.Model):
     __tablename__ = "customers"
     __change_type__ = "customer"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     first_name: Mapped[str] = mapped_column(String(100), nullable=False)
     last_name: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -17,6 +17,7 @@ DECIDED_FIELDS = ("starts_at", "ends_at", "venue", "capacity")
 class Event(Versioned, db.Model):
     __tablename__ = "events"
     __change_type__ = "event"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -41,6 +42,7 @@ class Event(Versioned, db.Model):
 class Booking(Versioned, db.Model):
     __tablename__ = "bookings"
     __change_type__ = "booking"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -12,6 +12,7 @@ from ..extensions import db
 class Thread(Versioned, db.Model):
     __tablename__ = "threads"
     __change_type__ = "thread"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
@@ -25,6 +26,7 @@ class Thread(Versioned, db.Model):
 class Message(Versioned, db.Model):
     __tablename__ = "messages"
     __change_type__ = "message"
+    __scope_attr__ = "project_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     thread_id: Mapped[str] = mapped_column(ForeignKey("threads.id"), nullable=False)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)

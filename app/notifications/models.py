@@ -15,6 +15,7 @@ KINDS = ("event_approved", "event_rejected", "event_needs_decision", "event_chan
 class Notification(Versioned, db.Model):
     __tablename__ = "notifications"
     __change_type__ = "notification"
+    __scope_attr__ = "project_id"
     __audience_attr__ = "user_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
@@ -30,6 +31,7 @@ class Notification(Versioned, db.Model):
 class UnreadCount(Versioned, db.Model):
     __tablename__ = "unread_counts"
     __change_type__ = "unread_count"
+    __scope_attr__ = "project_id"
     __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     __audience_attr__ = "user_id"
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)

@@ -12,6 +12,7 @@ from ..extensions import db
 class Progress(Versioned, db.Model):
     __tablename__ = "progress"
     __change_type__ = "progress"
+    __scope_attr__ = "project_id"
     __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
@@ -26,6 +27,7 @@ class Progress(Versioned, db.Model):
 class Summary(Versioned, db.Model):
     __tablename__ = "summaries"
     __change_type__ = "summary"
+    __scope_attr__ = "project_id"
     __feed_default__ = False  # bookkeeping: in the feed when asked for by `types`
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), nullable=False, unique=True)
     # {status_id: number of tasks}, every status of the project included.

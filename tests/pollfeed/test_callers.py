@@ -42,6 +42,7 @@ def host(tmp_path):
     class Member(db.Model, Versioned, Grant):
         __change_type__ = "member"
         __scope_attr__ = "team_id"
+        __grant_principal__ = "user_id"
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
         team_id: Mapped[int] = mapped_column(Integer)
         user_id: Mapped[str] = mapped_column(String(40))

@@ -39,6 +39,7 @@ def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host
         __tablename__ = "team_members"
         __change_type__ = "team_member"
         __scope_attr__ = "team_id"
+        __grant_principal__ = "user_id"
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
         team_id: Mapped[int] = mapped_column(Integer, nullable=False)
         user_id: Mapped[str] = mapped_column(String(40), nullable=False)

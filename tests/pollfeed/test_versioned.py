@@ -85,3 +85,42 @@ def test_timestamps_are_rfc3339_utc(alice, board):
     assert t["created_at"].endswith("Z") and t["updated_at"].endswith("Z")
     r = alice.get(f"/tasks/{t['id']}")
     assert r.headers["Last-Modified"].endswith("GMT")
+
+
+def test_a_model_names_its_scope_and_a_grant_its_principal_the_engine_assumes_neither():
+    """No default names a host's notions: a Versioned model without __scope_attr__, or a Grant without
+    __grant_principal__, fails when it is declared, with a message that says what to add."""
+    from sqlalchemy import Integer, MetaData, String
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    from pollfeed import Grant, PrincipalSource, Versioned
+
+    class Base(DeclarativeBase):
+        metadata = MetaData()
+
+    with pytest.raises(TypeError, match="__scope_attr__"):
+        class Loose(Base, Versioned):
+            __tablename__ = "loose"
+            __change_type__ = "loose"
+
+    with pytest.raises(TypeError, match="__grant_principal__"):
+        class Access(Base, Versioned, Grant):
+            __tablename__ = "access"
+            __change_type__ = "access"
+            __scope_attr__ = "board_id"
+            board_id: Mapped[int] = mapped_column(Integer)
+            account_id: Mapped[str] = mapped_column(String(40))
+
+    class Seat(Base, Versioned, Grant):
+        __tablename__ = "seats"
+        __change_type__ = "seat"
+        __scope_attr__ = "board_id"
+        __grant_principal__ = "account_id"
+        board_id: Mapped[int] = mapped_column(Integer)
+        account_id: Mapped[str] = mapped_column(String(40))
+
+    assert Seat.__grant_principal__ == "account_id"
+    with pytest.warns(DeprecationWarning, match="principal_id"):  # the field's former name still works
+        source = PrincipalSource(source=None, token_hash=None, user_id="col", is_admin=None, name=None,
+                                 valid=None, digest=str)
+    assert source.principal_id == "col"
