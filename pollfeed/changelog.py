@@ -342,15 +342,51 @@ def _forget(session, *args):
     session.info.pop(_PENDING, None)
 
 
+class BulkWriteRefused(RuntimeError):
+    """An ORM bulk write on a versioned model: it would change rows without the log hearing of it."""
+
+    def __init__(self, verb, model):
+        advice = ("add the objects instead (session.add_all)" if verb == "INSERT"
+                  else "load and change the objects instead")
+        super().__init__(f"bulk {verb} on {model.__name__} would bypass the change log; {advice}")
+
+
 def _refuse_bulk_writes(orm_execute_state):
-    """Bulk UPDATE/DELETE would bypass the log: refuse it for versioned models."""
-    if orm_execute_state.is_update or orm_execute_state.is_delete:
-        for mapper in orm_execute_state.all_mappers:
+    """ORM bulk INSERT, UPDATE and DELETE (`session.execute(insert(Model), [...])`, `update(Model)`,
+    `delete(Model)`) never pass through the unit of work, so the log would not hear of their rows: refuse
+    them for versioned models. (The commit hook's own writes go through the connection, not here.)"""
+    state = orm_execute_state
+    if state.is_insert or state.is_update or state.is_delete:
+        verb = "INSERT" if state.is_insert else "UPDATE" if state.is_update else "DELETE"
+        for mapper in state.all_mappers:
             if issubclass(mapper.class_, Versioned):
-                raise RuntimeError(
-                    f"bulk {'UPDATE' if orm_execute_state.is_update else 'DELETE'} on {mapper.class_.__name__} "
-                    "would bypass the change log; load and change the objects instead"
-                )
+                raise BulkWriteRefused(verb, mapper.class_)
+
+
+def _guard_mappings(method, verb):
+    """Session.bulk_insert_mappings / bulk_update_mappings, refused for a versioned model (no session
+    event sees them)."""
+    def guarded(self, mapper, *args, **kwargs):
+        model = inspect(mapper).class_
+        if issubclass(model, Versioned):
+            raise BulkWriteRefused(verb, model)
+        return method(self, mapper, *args, **kwargs)
+
+    guarded.__pollfeed_guard__ = True
+    return guarded
+
+
+def _guard_objects(method):
+    """Session.bulk_save_objects, refused when any object is versioned (no session event sees it)."""
+    def guarded(self, objects, *args, **kwargs):
+        objects = list(objects)
+        for obj in objects:
+            if isinstance(obj, Versioned):
+                raise BulkWriteRefused("INSERT or UPDATE", type(obj))
+        return method(self, objects, *args, **kwargs)
+
+    guarded.__pollfeed_guard__ = True
+    return guarded
 
 
 def install(sessions):
@@ -366,3 +402,11 @@ def install(sessions):
     ):
         if not event.contains(session_class, name, fn):
             event.listen(session_class, name, fn)
+    # The legacy bulk methods bypass every session event: they are guarded on the host's own Session class
+    # (its sessionmaker's subclass), so no other session in the process is touched.
+    for name, guard in (("bulk_insert_mappings", lambda m: _guard_mappings(m, "INSERT")),
+                        ("bulk_update_mappings", lambda m: _guard_mappings(m, "UPDATE")),
+                        ("bulk_save_objects", _guard_objects)):
+        method = getattr(session_class, name)
+        if not getattr(method, "__pollfeed_guard__", False):
+            setattr(session_class, name, guard(method))

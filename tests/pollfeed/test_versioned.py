@@ -1,10 +1,10 @@
 """Versions, the change log written in the same transaction, tombstones, no-op writes."""
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
 from app.boards.models import Task
 from app.extensions import db
-from pollfeed.changelog import Change
+from pollfeed.changelog import BulkWriteRefused, Change
 
 
 def changes_of(app, resource_id):
@@ -62,6 +62,34 @@ def test_bulk_update_of_a_versioned_model_is_refused(app, board):
     with app.app_context():
         with pytest.raises(RuntimeError, match="bypass the change log"):
             db.session.execute(update(Task).values(title="bulk"))
+
+
+def test_bulk_insert_of_a_versioned_model_is_refused_and_adding_the_objects_is_logged(app, board):
+    """An ORM bulk INSERT never passes through the unit of work, so the log would not hear of its rows (and
+    a poll of the list would stay 304 while it grew): it is refused, as are the legacy bulk methods, and
+    nothing is written. Added as objects, the same rows are logged."""
+    with app.app_context():
+        task = db.session.get(Task, board["task"]["id"])
+        rows = [{"project_id": task.project_id, "status_id": task.status_id, "title": f"bulk {i}"} for i in range(2)]
+        before = db.session.scalar(select(func.count()).select_from(Task))
+        with pytest.raises(BulkWriteRefused, match="bulk INSERT on Task would bypass the change log"):
+            db.session.execute(insert(Task), rows)
+        with pytest.raises(BulkWriteRefused, match="INSERT on Task"):
+            db.session.execute(insert(Task).values(**rows[0]))
+        with pytest.raises(BulkWriteRefused, match="INSERT on Task"):
+            db.session.bulk_insert_mappings(Task, rows)
+        with pytest.raises(BulkWriteRefused, match="UPDATE on Task"):
+            db.session.bulk_update_mappings(Task, [{"id": task.id, "version": task.version, "title": "x"}])
+        with pytest.raises(BulkWriteRefused, match="on Task"):
+            db.session.bulk_save_objects([Task(**rows[0])])
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Task)) == before
+        added = [Task(**row) for row in rows]
+        db.session.add_all(added)
+        db.session.commit()
+        ids = [t.id for t in added]
+    for task_id in ids:
+        assert changes_of(app, task_id) == [("create", 1, [])]
 
 
 def test_positions_are_dense_and_increasing(app, alice, board):
