@@ -61,5 +61,5 @@ def digest(token):
 # Who the caller is: the engine reads `Authorization: Bearer` and finds the token's hash here, in SQL, so
 # that a conditional poll's 304 is one statement ahead of Flask.
 pf.bearer_tokens(PrincipalSource(
-    source=ApiToken.__table__.join(User.__table__), token_hash=ApiToken.token_hash, user_id=User.id,
+    source=ApiToken.__table__.join(User.__table__), token_hash=ApiToken.token_hash, principal_id=User.id,
     is_admin=User.is_admin, name=User.name, valid=true(), digest=digest))

@@ -10,13 +10,13 @@ from .models import Comment, Member, Team, Ticket
 
 
 @pf.read_rule
-def readable(team_id, user_id=None, is_admin=None):
+def readable(team_id, principal_id=None, is_admin=None):
     """Admins read every team, members their own. With only the column, the caller is the request's (the
     Flask path); the poll path passes the token's own user columns."""
-    if user_id is None:
-        user_id = bindparam("uid", callable_=lambda: int(caller().id), type_=Integer)  # ids are text to the engine
+    if principal_id is None:
+        principal_id = bindparam("uid", callable_=lambda: int(caller().id), type_=Integer)  # ids are text to the engine
         is_admin = bindparam("admin", callable_=lambda: caller().is_admin, type_=Boolean)
-    return or_(is_admin, exists().where(Member.team_id == team_id, Member.user_id == user_id))
+    return or_(is_admin, exists().where(Member.team_id == team_id, Member.user_id == principal_id))
 
 
 class TicketSchema(VersionedSchema):
