@@ -39,7 +39,7 @@ def _configure_postgresql(engine):
         # history in a scope and sorts it (a bitmap scan) where the plan for the actual range and limit
         # walks the (scope_id, position) index and stops at the page (figures: docs/benchmarks.md).
         # So: no parsing per request, planning per request as before. (The poll path's connection, whose
-        # statements are point lookups, asks for generic plans instead: pollfeed/poll.py.)
+        # statements are point lookups, asks for generic plans instead: pollfeed/poll/connection.py.)
         dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
 

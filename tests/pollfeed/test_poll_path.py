@@ -1,4 +1,4 @@
-"""The poll path (pollfeed/poll.py) against the Flask path, on every GET route: same answers, header by header."""
+"""The poll path (pollfeed/poll/) against the Flask path, on every GET route: same answers, header by header."""
 import pytest
 
 from pollfeed import poll

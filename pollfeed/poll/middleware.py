@@ -1,0 +1,276 @@
+"""The poll path's WSGI middleware: a conditional GET answered 304 by one SQL statement, ahead of Flask.
+
+It matches the path (pollfeed.poll.matching), loads the query string with the view's own schema and
+parser, runs the declaration's statement (pollfeed.poll.statements) on its own connection
+(pollfeed.poll.connection), and when the client's If-None-Match names the tag it makes, answers 304
+with exactly the headers Flask's 304 would carry. Everything else goes to Flask unchanged.
+"""
+import hmac
+import logging
+from typing import Any, NamedTuple
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_etags
+from werkzeug.sansio.request import Request as SansioRequest
+
+from .. import cursor as cursors
+from ..callers import PRINCIPAL_KEY, Found
+from ..etags import digest_tag, list_tag, version_tag
+from ..feed import Query, at_position, can_follow, mark, page_tag, span, state_of
+from ..http import Blueprint
+from ..lookup import Lookup
+from ..polling import advice_headers
+from ..state import db
+from .connection import Connections
+from .declarations import PRINCIPAL, CallerList, Feed, Item, ScopedList
+from .matching import Routes
+from .statements import build_caller, build_digest, build_feed, build_item, build_scoped, list_params
+
+log = logging.getLogger("pollfeed.poll")
+
+_FLASK = (None, None, None)  # a decision: Flask answers (and finds the caller itself)
+
+
+class _Principal(NamedTuple):
+    """Whom a statement's token named."""
+
+    id: Any
+    is_admin: bool
+
+
+def load_query(schema, query_string):
+    """What the view's schema makes of `query_string`, parsed as the Flask path parses it (werkzeug's
+    args, webargs' proxy and the views' own parser, pollfeed.http.Parser), or None: the parser refuses it
+    (a 400, Flask's to give)."""
+    req = SansioRequest("GET", "http", None, "", "/", query_string.encode("latin-1"), Headers(), None)
+    try:
+        return Blueprint.ARGUMENTS_PARSER.parse(schema, req, location="query")
+    except (HTTPException, ValidationError):
+        return None
+
+
+class PollPath:
+    """WSGI middleware in front of Flask; see the module's docstring."""
+
+    def __init__(self, app):
+        self.app, self.flask = app, app.wsgi_app
+        self.ext = app.extensions["pollfeed"].extension  # its token source and read rule
+        self.routes = Routes(app)
+        # Polls repeat: the same dashboard asks with the same query string every few seconds, so what the
+        # route's schema makes of it is remembered (bounded); it does not depend on the database.
+        self.queries = {}  # (schema, query string) -> its loaded arguments, or None (refused)
+        self.digests = {}  # (route, scope, search, token) -> (watermark, digest tag): see _tag
+        self.answered = 0  # 304s this path answered (for tests and the curious)
+        # With CORS on, a request with Origin goes to Flask, which adds the CORS headers (app/cors.py).
+        self.cors = app.config["POLLFEED_CORS"]
+        with app.app_context():
+            self.engine = db.engine
+        self.database_errors = (DBAPIError, self.engine.dialect.loaded_dbapi.Error)
+        self.connections = Connections(self.engine, app.config["POLLFEED_POLL_MEMO"])
+        self.local = self.connections.local  # this thread's connection, and the caller its statement found
+
+    def close(self):
+        """Close this thread's connection."""
+        self.connections.drop()
+
+    # -- WSGI
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_IF_NONE_MATCH" in environ
+                and environ.get("pollfeed.poll_path", True)):
+            try:
+                headers = self.decide(environ)
+            except self.database_errors:  # decided by Flask instead, which maps database errors to 503
+                log.debug("poll path: database error, Flask answers", exc_info=True)
+                self.connections.drop()
+                headers = None
+            except Exception:  # a bug here must not cost the request: Flask answers, the log tells
+                log.exception("poll path failed; Flask answers")
+                self.connections.drop()
+                headers = None
+            if headers is not None:
+                self.answered += 1
+                start_response("304 NOT MODIFIED", headers)
+                return []
+        return self.flask(environ, start_response)
+
+    def decide(self, environ):
+        """The 304's headers, or None for Flask to answer."""
+        if "HTTP_IF_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ or (
+                "HTTP_IF_UNMODIFIED_SINCE" in environ) or (self.cors and "HTTP_ORIGIN" in environ):
+            return None
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        hashed = self.ext.tokens.digest(token)
+        key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), hashed)
+        if self.routes.hosted:
+            key += (environ.get("HTTP_HOST"),)
+        decisions = self.connections.decisions()
+        found = decisions.get(key) if decisions is not None else None
+        if found is None:
+            found = self._decide(environ, *key[:3])
+            if decisions is not None:
+                if len(decisions) >= 8192:
+                    decisions.clear()
+                decisions[key] = found
+        rule, tag, who = found
+        if who is not None:  # Flask answers with the caller found here (PRINCIPAL_KEY)
+            environ[PRINCIPAL_KEY] = who
+        if tag is None:
+            return None
+        given = environ["HTTP_IF_NONE_MATCH"]
+        if given != tag:  # the usual poll names exactly the current tag; anything else is parsed
+            tags = parse_etags(given)
+            if not (tags.star_tag or tags.contains_weak(tag.removeprefix("W/").strip('"'))):
+                return None
+        environ["pollfeed.route"] = rule
+        return [("ETag", tag), *advice_headers(self.app)]
+
+    def _decide(self, environ, path, qs, hashed):
+        """(route template, current tag, caller) for this path, query and token; without a tag Flask
+        decides. The caller (see PRINCIPAL_KEY) is whoever the token named when the statement ran.
+
+        On SQLite the answer is remembered under the change counter read before it was computed: it
+        reflects the database at that counter or later, and any later commit moves the counter.
+        """
+        if not path.isascii() or "\x00" in path or "%00" in qs or not qs.isascii():
+            return _FLASK
+        route, values = self.routes.match(environ, path)
+        if route is None:
+            return _FLASK
+        spec = route.spec
+        query = getattr(spec, "query", None)
+        loaded = {}
+        if query is not None:  # (items take no query parameters; Flask ignores them too)
+            loaded = self._load(query, qs)
+            if loaded is None:
+                return _FLASK  # a 400: Flask's
+        self.local.caller = None  # set by _principal, if the statement found the token's principal
+        if isinstance(spec, Feed):
+            tag = self._feed_tag(route, loaded, hashed)
+        else:
+            tag = self._tag(route, spec, values, loaded, hashed)
+        return (None if tag is None else route.rule, tag, self.local.caller)
+
+    def _load(self, schema, qs):
+        """load_query, remembered per schema and query string."""
+        key = (schema, qs)
+        try:
+            return self.queries[key]
+        except KeyError:
+            pass
+        loaded = load_query(schema, qs)
+        if len(self.queries) >= 8192:
+            self.queries.clear()
+        self.queries[key] = loaded
+        return loaded
+
+    def _run(self, route, key, build, params):
+        stmt = route.statements.get(key)
+        if stmt is None:
+            stmt = route.statements[key] = Lookup(build())
+        cursor = self.connections.cursor()
+        try:
+            return stmt.first_on(cursor, self.engine.dialect, params)
+        finally:
+            cursor.close()
+
+    def _principal(self, row, hashed):
+        """The statement's row's principal, or None: the token names nobody."""
+        if row is None or not hmac.compare_digest(row.pf_token_hash, hashed):
+            return None
+        self.local.caller = Found(hashed, row.pf_principal_id, row.pf_name, bool(row.pf_is_admin))
+        return _Principal(row.pf_principal_id, bool(row.pf_is_admin))
+
+    def _tag(self, route, spec, values, loaded, hashed):
+        if isinstance(spec, Item):
+            params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
+            row = self._run(route, "item", lambda: build_item(self.ext, spec), {"pf_hash": hashed, **params})
+            if self._principal(row, hashed) is None:
+                return None
+            return version_tag(row.version, row.stamp, row.audience if spec.model.__audience_attr__ else None)
+        if isinstance(spec, ScopedList) and spec.digest is not None and (
+                spec.digest.param is None or loaded.get(spec.digest.param)):
+            scope = values[spec.scope_arg]
+            value = spec.digest.value(loaded[spec.digest.param]) if spec.digest.param else ""
+            # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to
+            # a row it covers is a change in the scope. So a repeated search poll reads only the watermark
+            # (the list's statement) and reuses the digest; it aggregates again once the watermark moved.
+            memo_key = (route.rule, scope, value, hashed)
+            memo = self.digests.get(memo_key)
+            if memo is not None:
+                row = self._run(route, "list", lambda: build_scoped(self.ext, spec),
+                                list_params(hashed, scope))
+                if self._principal(row, hashed) is None:
+                    return None
+                if (row.position, row.stamp) == memo[0]:
+                    return memo[1]
+            row = self._run(route, "digest", lambda: build_digest(self.ext, spec),
+                            {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
+                             "u_scope_w": str(scope), "u_value": value})
+            if self._principal(row, hashed) is None:
+                return None
+            tag = digest_tag(row.digest)
+            if len(self.digests) >= 8192:
+                self.digests.clear()
+            self.digests[memo_key] = ((row.position, row.stamp), tag)
+            return tag
+        if isinstance(spec, ScopedList):
+            scope = values[spec.scope_arg]
+            row = self._run(route, "list", lambda: build_scoped(self.ext, spec),
+                            list_params(hashed, scope))
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp),
+                            principal.id if spec.audience else None)
+        if isinstance(spec, CallerList):
+            row = self._run(route, "caller", lambda: build_caller(self.ext), {"pf_hash": hashed})
+            principal = self._principal(row, hashed)
+            if principal is None:
+                return None
+            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp), principal.id)
+        return None
+
+    def _feed_tag(self, route, loaded, hashed):
+        """The feed page's tag, from the query as routes.ChangesArgs loaded it (limits, types, cursor
+        characters: its rules, not a copy)."""
+        since_text, limit, scope = loaded["since"], loaded["limit"], loaded["scope_id"]
+        types, include = tuple(loaded["types"] or ()), loaded["include"]
+        scoped = scope is not None
+        try:
+            parsed, at = at_position(since_text)
+        except cursors.BadCursor:
+            return None  # 400: Flask's
+        params = {"pf_hash": hashed, "f_at": at}
+        if scoped:
+            params.update(f_scope=scope, f_scope2=scope, f_scope3=scope, f_scope4=scope)
+        row = self._run(route, ("feed", scoped), lambda: build_feed(self.ext, scoped), params)
+        principal = self._principal(row, hashed)
+        if principal is None:
+            return None
+        try:
+            state, page_span = span(since_text, parsed, state_of(row))
+        except (cursors.CursorUnknown, cursors.CursorExpired):
+            return None  # 410: Flask's
+        if scoped and not can_follow(principal.is_admin, row.access_end, page_span.since):
+            return None  # 404: Flask's
+        query = Query(since=since_text, limit=limit, scope=scope, types=types,
+                      include_resource=include == "resource")
+        return page_tag(principal.id, principal.is_admin, query, state, page_span)
+
+
+def install(app):
+    """Put the poll path in front of `app` (unless POLLFEED_POLL_PATH is off, or the extension has no token
+    source: then Flask decides every 304); returns it (or None)."""
+    if not app.config["POLLFEED_POLL_PATH"] or app.extensions["pollfeed"].extension.tokens is None:
+        return None
+    poll_path = PollPath(app)
+    app.wsgi_app = poll_path
+    app.extensions["pollfeed"].poll_path = poll_path
+    return poll_path
