@@ -1,45 +1,21 @@
 """problem+json (RFC 9457) for every error, from one handler."""
 import logging
 
-from flask import current_app, json
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from pollfeed import Conflict
+from pollfeed import Conflict, problems
 
 from . import metrics
 from .extensions import db
 
 log = logging.getLogger("pollfeed")
 
-PROBLEM = "application/problem+json"
-
 
 def problem_response(exc):
-    status = exc.code or 500
-    headers = dict(exc.get_headers())  # keeps Allow on 405, WWW-Authenticate on 401
-    headers.pop("Content-Type", None)
-    headers.update(getattr(exc, "extra_headers", {}) or {})
-    if status == 304:
-        return current_app.response_class(status=304, headers=headers)
-    if status in (429, 503):
-        headers.setdefault("Retry-After", str(current_app.config["RETRY_AFTER"]))
-    body = {
-        "type": getattr(exc, "problem_type", "about:blank"),
-        "title": exc.name,
-        "status": status,
-        "detail": exc.description,
-    }
-    errors = getattr(exc, "errors", None)
-    if errors is None:
-        # flask-smorest's abort(..., errors=...) / messages
-        data = getattr(exc, "data", None) or {}
-        errors = data.get("errors") or data.get("messages")
-    if errors:
-        body["errors"] = errors
-    return current_app.response_class(json.dumps(body), status=status, headers=headers, mimetype=PROBLEM)
+    return problems.response(exc)
 
 
 class Unavailable(HTTPException):
@@ -83,7 +59,7 @@ def storage_full(exc):
 
 
 def register(app):
-    @app.errorhandler(HTTPException)
+    @app.errorhandler(HTTPException)  # over the engine's own: a 401 or 404 may be a restore under us
     def http_error(exc):
         if exc.code in (401, 404) and restored_under_us():
             _discard_session()

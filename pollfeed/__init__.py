@@ -20,6 +20,7 @@ from . import (
     openapi,
     poll,
     polling,
+    problems,
     resources,
     routes,
     settings,
@@ -57,7 +58,7 @@ __all__ = [
     # problems (problem+json errors)
     "Conflict", "Forbidden", "NotFound", "Problem", "ValidationFailed",
     # public namespaces
-    "conditional", "guards", "idempotency", "openapi", "poll", "polling", "resources",
+    "conditional", "guards", "idempotency", "openapi", "poll", "polling", "problems", "resources",
 ]
 
 
@@ -185,6 +186,7 @@ class Pollfeed:
         if api is not None:
             openapi.init_app(api, require_if_match=app.config["POLLFEED_REQUIRE_IF_MATCH"])
         polling.init_app(app)
+        problems.install(app)  # the engine's errors are problem+json
         app.before_request(http.refuse_nul)
         app.cli.add_command(cli)
         poll.install(app)

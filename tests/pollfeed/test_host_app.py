@@ -93,7 +93,13 @@ def test_an_app_of_its_own_with_integer_ids_gets_everything_from_create_all(host
         ada = {"X-User": "ada"}
         assert [c["team_id"] for c in client.get("/changes?types=ticket", headers=ada).get_json()["changes"]] == [
             "7", "7"]
-        assert client.get("/changes?team=8", headers=ada).status_code == 404
+        refused = client.get("/changes?team=8", headers=ada)
+        assert refused.status_code == 404
+        # the engine's errors are problem+json in an app of its own too, not flask-smorest's own JSON
+        assert refused.mimetype == "application/problem+json"
+        assert refused.get_json()["type"] == "not-found" and refused.get_json()["status"] == 404
+        bad = client.get("/changes?team=7&since=nonsense")
+        assert bad.status_code == 400 and bad.get_json()["type"] == "bad-cursor", bad.get_data(as_text=True)
         quiet = client.get("/changes?team=7&since=" + page["next"])
         assert quiet.get_json()["changes"] == []
         assert client.get("/changes?team=7&since=" + page["next"],
