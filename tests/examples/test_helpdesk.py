@@ -158,21 +158,24 @@ def test_the_feeds_polls_are_answered_ahead_of_flask(desk):
     assert poll_path.answered == before + len(polls)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: it registers no handler for its problems; flask-smorest's renders them without their headers "
-    "(ETag on a 304, WWW-Authenticate on a 401) and not as problem+json. The reference server has its own "
-    "(app/errors.py)"))
 def test_flasks_answers_carry_the_same_headers_as_the_poll_paths(desk):
     app, (support, _billing), who = desk
     flask_only = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                              "POLLFEED_POLL_PATH": False})
-    c, ada = flask_only.test_client(), who["ada"]
-    made = c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada)
-    url, tag = f"/tickets/{made.get_json()['id']}", made.headers["ETag"]
     assert flask_only.extensions["pollfeed"].poll_path is None
-    assert c.get(url, headers={**ada, "If-None-Match": tag}).headers.get("ETag") == tag
+    c, fast, ada = flask_only.test_client(), app.test_client(), who["ada"]
+    made = c.post(f"/teams/{support}/tickets", json={"title": "VPN down"}, headers=ada)
+    url, tag, tickets = f"/tickets/{made.get_json()['id']}", made.headers["ETag"], f"/teams/{support}/tickets"
+    shown = ("ETag", "Cache-Control", "Vary", "Poll-Interval", "X-Content-Type-Options")
+    for path, etag in ((url, tag), (tickets, c.get(tickets, headers=ada).headers["ETag"])):
+        by_flask, ahead = (client.get(path, headers={**ada, "If-None-Match": etag}) for client in (c, fast))
+        assert by_flask.status_code == ahead.status_code == 304, path
+        assert [by_flask.headers.get(h) for h in shown] == [ahead.headers.get(h) for h in shown], path
+        assert by_flask.headers["ETag"] == etag
+    stale = c.patch(url, json={}, headers={**ada, "If-Match": '"v9-x"'})
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    assert stale.headers["ETag"] == tag  # the current tag, to retry with
     assert c.get(url).headers.get("WWW-Authenticate", "").startswith("Bearer")
-    assert c.patch(url, json={}, headers={**ada, "If-Match": '"v9-x"'}).mimetype == "application/problem+json"
 
 
 def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
