@@ -5,7 +5,7 @@ version or watermark the declaration's tag is made of, with the Flask path's own
 read rule, feed.state_columns, feed.access_end, feed.visible_watermark, resources.Digest). They are
 built once per route and compiled once per dialect (lookup.Lookup).
 """
-from sqlalchemy import BigInteger, Boolean, String, bindparam, exists, literal, or_, select
+from sqlalchemy import BigInteger, Boolean, String, bindparam, cast, exists, literal, or_, select
 
 from ..changelog import FeedState
 from ..feed import access_end, scope_position, scope_stamp, stamp_at, state_columns, visible_watermark
@@ -43,7 +43,7 @@ def build_item(ext, spec):
 def build_scoped(ext, spec):
     p = ext.tokens
     st = FeedState.__table__.c
-    key = (private_key(bindparam("u_scope_key", type_=String), p.principal_id) if spec.audience
+    key = (private_key(bindparam("u_scope_key", type_=String), logged_id(p.principal_id)) if spec.audience
            else bindparam("u_scope_key", type_=String))
     scope = bindparam("u_scope")  # untyped: it takes the type of the host's column it meets
     return (principal_select(ext, scope_position(key).label("position"), scope_stamp(key).label("stamp"),
@@ -66,12 +66,18 @@ def build_digest(ext, spec):
         ext.readable(scope, p.principal_id, p.is_admin))
 
 
+def logged_id(column):
+    """A host's principal id column as the log keeps ids, text (feed_access.principal_id, private keys):
+    an integer key is cast, which PostgreSQL needs to compare them; a text one is used as it is."""
+    return column if isinstance(getattr(column, "type", None), String) else cast(column, String)
+
+
 def _visible(p, scoped):
     """feed.visible_watermark, decided in the statement from the principal's own columns. Each place
     the scope goes in has a bind of its own: PostgreSQL deduces one type per parameter."""
-    scope = bindparam("f_scope", type_=String)
-    return visible_watermark(p.is_admin, scoped, p.principal_id, scope, bindparam("f_scope2", type_=String),
-                             private_key(bindparam("f_scope3", type_=String), p.principal_id))
+    scope, principal = bindparam("f_scope", type_=String), logged_id(p.principal_id)
+    return visible_watermark(p.is_admin, scoped, principal, scope, bindparam("f_scope2", type_=String),
+                             private_key(bindparam("f_scope3", type_=String), principal))
 
 
 def build_feed(ext, scoped):
@@ -79,8 +85,8 @@ def build_feed(ext, scoped):
     token's principal."""
     p = ext.tokens
     st = FeedState.__table__.c
-    follow = [access_end(bindparam("f_scope4", type_=String), p.principal_id, p.is_admin).label("access_end")
-              ] if scoped else []
+    follow = [access_end(bindparam("f_scope4", type_=String), logged_id(p.principal_id), p.is_admin)
+              .label("access_end")] if scoped else []
     return principal_select(ext, *state_columns(_visible(p, scoped), bindparam("f_at", type_=BigInteger)),
                              *follow).join(FeedState.__table__, st.id == 1)
 

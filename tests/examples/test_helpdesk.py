@@ -139,9 +139,6 @@ def test_polls_are_answered_ahead_of_flask_and_writes_are_conditional(desk):
     assert c.get(url).status_code == 401
 
 
-@pytest.mark.xfail(ON_POSTGRESQL, strict=True, reason=(
-    "engine: the poll path's feed statement compares feed_access.principal_id (text) with the host's integer "
-    "users.id; PostgreSQL refuses it, and Flask answers every feed poll instead"))
 def test_the_feeds_polls_are_answered_ahead_of_flask(desk):
     app, (support, _billing), who = desk
     c, ada = app.test_client(), who["ada"]
