@@ -1,5 +1,4 @@
 """Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, a stamp, timestamps."""
-import warnings
 from datetime import datetime, timezone
 from typing import ClassVar
 
@@ -68,8 +67,9 @@ class Versioned:
             if not cls.__scope_attr__:
                 raise TypeError(f"{cls.__name__}: a Versioned model names the column that holds its scope, e.g. "
                                 f"__scope_attr__ = \"team_id\" (\"id\" for a model that is its own scope)")
-            if issubclass(cls, Grant):
-                _check_grant(cls)
+            if issubclass(cls, Grant) and not cls.__grant_principal__:
+                raise TypeError(f"{cls.__name__}: a Grant names the column that holds the principal it gives "
+                                f"access, e.g. __grant_principal__ = \"account_id\"")
             _MODELS.setdefault(cls.metadata, {})[cls.__change_type__] = cls
 
     @property
@@ -106,19 +106,3 @@ class Grant:
     #: The column holding the principal the row gives access: no default, the principal is the host's notion.
     __grant_principal__: ClassVar[str | None] = None
 
-
-#: The column a Grant's principal was read from when __grant_principal__ had a default. Deprecated: kept only
-#: for models written against it (examples/helpdesk's Member), which should declare __grant_principal__.
-_FORMER_GRANT_PRINCIPAL = "user_id"
-
-
-def _check_grant(cls):
-    if cls.__grant_principal__:
-        return
-    if hasattr(cls, _FORMER_GRANT_PRINCIPAL):
-        warnings.warn(f"{cls.__name__}: declare __grant_principal__ = {_FORMER_GRANT_PRINCIPAL!r}; the default "
-                      "is going away", DeprecationWarning, stacklevel=4)
-        cls.__grant_principal__ = _FORMER_GRANT_PRINCIPAL
-        return
-    raise TypeError(f"{cls.__name__}: a Grant names the column that holds the principal it gives access, e.g. "
-                    "__grant_principal__ = \"account_id\"")

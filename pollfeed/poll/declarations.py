@@ -5,7 +5,6 @@ row through `resources.read_item`), and the poll path (pollfeed.poll.middleware)
 declaration through Flask's url_map and runs its statement (pollfeed.poll.statements).
 """
 import functools
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -19,7 +18,9 @@ from ..resources import read_item
 PRINCIPAL = "<principal>"
 
 
-class _Source(NamedTuple):
+class PrincipalSource(NamedTuple):
+    """How a token's hash finds its principal, in SQL (Pollfeed.bearer_tokens): the host's columns."""
+
     source: Any  # a FROM clause joining the host's tokens to its principals
     token_hash: Any
     principal_id: Any
@@ -27,21 +28,6 @@ class _Source(NamedTuple):
     name: Any
     valid: Any  # a clause: the token is not revoked
     digest: Callable[[str], str]  # token -> its stored hash
-
-
-class PrincipalSource(_Source):
-    """How a token's hash finds its principal, in SQL (Pollfeed.bearer_tokens): the host's columns."""
-
-    __slots__ = ()
-
-    def __new__(cls, *args, user_id=None, **kwargs):
-        # `user_id` is the field's former name: kept, deprecated, for hosts written against it.
-        if user_id is not None:
-            warnings.warn("PrincipalSource(user_id=...) is now PrincipalSource(principal_id=...)",
-                          DeprecationWarning, stacklevel=2)
-            kwargs["principal_id"] = user_id
-        return super().__new__(cls, *args, **kwargs)
-
 
 
 def readable_rule(scope_column):
