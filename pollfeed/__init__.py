@@ -122,6 +122,7 @@ class Pollfeed:
         self.loader = None  # who the caller is, for any other auth (caller_loader)
         self.representations = {}  # change type -> dump, for the feed's ?include=resource (represent)
         self.derivers = []  # functions(session, records) run before each commit (derive)
+        self.bound = False  # whether init_app has run for an app: the caller's declarations come before it
         if app is not None:
             self.init_app(app)
 
@@ -137,17 +138,38 @@ class Pollfeed:
 
     def bearer_tokens(self, source):
         """Declare how a bearer token's stored hash finds its caller (a poll.PrincipalSource), so that
-        conditional polls are answered ahead of Flask. Without it, Flask decides every 304."""
+        conditional polls are answered ahead of Flask. Without it, Flask decides every 304. Declare it
+        before init_app, which installs the poll path from it, and not beside a caller_loader."""
+        self._declare_caller("bearer_tokens", "caller_loader" if self.loader is not None else None)
         self.tokens = source
         return source
+
+    def _declare_caller(self, what, other):
+        """Who the caller is shapes what init_app installs: declared after it, an app would silently go
+        without its poll path; both ways at once, the two paths would ask different sources."""
+        if self.bound:
+            raise RuntimeError(f"Declare pf.{what} before init_app(app): init_app installs the poll path from "
+                               f"the caller's declaration (import the module that declares it first).")
+        if other is not None:
+            raise RuntimeError(f"pf.{what} and pf.{other} both declared: the caller comes from one of them "
+                               f"(bearer tokens, whose polls the poll path answers, or a loader for any other auth).")
 
     def caller_loader(self, loader):
         """Declare how to find the request's caller for an app whose auth is not bearer tokens (a session
         cookie, a JWT); usable as a decorator. `loader()` returns an object with `id`, `name` and
         `is_admin`, or None (anonymous), and may raise a Problem (a 401). The poll path then leaves every
-        304 to Flask, which asks the loader first."""
+        304 to Flask, which asks the loader first. Declare it before init_app, and not beside
+        bearer_tokens."""
+        self._declare_caller("caller_loader", "bearer_tokens" if self.tokens is not None else None)
         self.loader = loader
         return loader
+
+    def rule(self):
+        """The declared read rule; a clear error where none was declared."""
+        if self.readable is None:
+            raise RuntimeError("No read rule: declare who may read a scope with @pf.read_rule before init_app "
+                               "(docs: the auth and scope contract).")
+        return self.readable
 
     def represent(self, change_type, dump):
         """Declare how the feed embeds the current representation of `change_type` (`?include=resource`):
@@ -175,6 +197,7 @@ class Pollfeed:
         if "sqlalchemy" not in app.extensions:
             raise RuntimeError("Call db.init_app(app) before Pollfeed's init_app(app).")
         settings.apply(app.config)
+        self.bound = True
         api = api if api is not None else self.api
         state = AppState(extension=self, db=self.db, api=api)
         app.extensions["pollfeed"] = state

@@ -119,8 +119,8 @@ def verify():
             problems.append(f"scope {key}: watermark stamp {stamp} but its change's is {found}")
 
     for table in guards.missing(db.session.connection(), sorted(m.__tablename__ for m in models().values())):
-        problems.append(f"table {table} has no version guard: a raw UPDATE could change a row under its ETag "
-                        "(pollfeed/guards.py)")
+        problems.append(f"table {table} has no version guard: a raw UPDATE could change a row under its ETag; "
+                        f"add it in a migration: pollfeed.guards.install(op.get_bind(), [\"{table}\"])")
 
     marks = dict(db.session.execute(select(Watermark.scope_key, Watermark.position)).all())
     for scope_id, audience, top in db.session.execute(

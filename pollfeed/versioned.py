@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, String
+from sqlalchemy import BigInteger, DateTime, Integer, String, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .etags import version_tag
@@ -85,6 +85,14 @@ class Versioned:
         return version_tag(self.version, self.stamp, self.audience_id)
 
 
+@event.listens_for(Versioned, "instrument_class", propagate=True)
+def _named(mapper, cls):
+    """A mapped Versioned model names its change type when it is declared, not at its first commit."""
+    if getattr(cls, "__change_type__", None) is None:
+        raise TypeError(f"{cls.__name__}: a Versioned model names its type in the feed, e.g. "
+                        f"__change_type__ = \"{cls.__name__.lower()}\"")
+
+
 def private_key(scope, principal_id):
     """The watermark key of a principal's private changes within a scope.
 
@@ -102,6 +110,14 @@ class Grant:
     The change log keeps, from these rows, the periods during which each
     principal could read each scope; the feed filters by them.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A model (it has a metadata) that grants access without being versioned logs no changes, so no
+        # access period would ever open: its members would get 404 from the feed, with no clue why.
+        if hasattr(cls, "metadata") and not issubclass(cls, Versioned):
+            raise TypeError(f"{cls.__name__}: a Grant is a Versioned model too: class {cls.__name__}(db.Model, "
+                            f"Versioned, Grant)")
 
     #: The column holding the principal the row gives access: no default, the principal is the host's notion.
     __grant_principal__: ClassVar[str | None] = None

@@ -32,7 +32,7 @@ class PrincipalSource(NamedTuple):
 
 def readable_rule(scope_column):
     """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
-    return current_app.extensions["pollfeed"].extension.readable(scope_column)
+    return current_app.extensions["pollfeed"].extension.rule()(scope_column)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def build_item(ext, spec):
     audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
     return principal_select(ext, model.version.label("version"), model.stamp.label("stamp"),
                              audience.label("audience")).select_from(model.__table__).where(
-        *criteria, ext.readable(scope, p.principal_id, p.is_admin))
+        *criteria, ext.rule()(scope, p.principal_id, p.is_admin))
 
 
 def build_scoped(ext, spec):
@@ -50,7 +50,7 @@ def build_scoped(ext, spec):
                               st.horizon, st.horizon_stamp)
             .join(FeedState.__table__, st.id == 1)
             .where(_scope_exists(ext, bindparam("u_scope_exists")),
-                   ext.readable(scope, p.principal_id, p.is_admin)))
+                   ext.rule()(scope, p.principal_id, p.is_admin)))
 
 
 def build_digest(ext, spec):
@@ -63,7 +63,7 @@ def build_digest(ext, spec):
     return principal_select(ext, parts.label("digest"), scope_position(key).label("position"),
                              scope_stamp(key).label("stamp")).where(
         _scope_exists(ext, bindparam("u_scope_exists")),
-        ext.readable(scope, p.principal_id, p.is_admin))
+        ext.rule()(scope, p.principal_id, p.is_admin))
 
 
 def logged_id(column):

@@ -110,3 +110,48 @@ def test_only_the_hosts_sessions_are_hooked(app):
     assert not event.contains(Session, "before_commit", changelog._before_commit)
     other = SQLAlchemy()
     assert not event.contains(other.session.session_factory.class_, "before_commit", changelog._before_commit)
+
+
+def test_declarations_that_would_fail_later_fail_when_they_are_made(tmp_path):
+    """Each of these once failed only at a request or a commit, or not at all (found by trying the docs
+    as a new user): a token source after init_app (no poll path, silently), a loader beside bearer tokens
+    (the two paths asking different sources), a model without its type, a Grant that is not versioned."""
+    from sqlalchemy import Integer, String, true
+    from sqlalchemy.orm import Mapped, mapped_column
+
+    from pollfeed import Caller, Grant, PrincipalSource, Versioned
+
+    host_db = SQLAlchemy()
+
+    class Account(host_db.Model):
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        token_hash: Mapped[str] = mapped_column(String(64))
+
+    source = PrincipalSource(source=Account.__table__, token_hash=Account.token_hash, principal_id=Account.id,
+                             is_admin=true(), name=Account.token_hash, valid=true(), digest=str)
+    both = Pollfeed(db=host_db)
+    both.bearer_tokens(source)
+    with pytest.raises(RuntimeError, match="both declared"):
+        both.caller_loader(lambda: Caller("1", "one", False))
+
+    late = Pollfeed(db=host_db)
+    app = Flask("late")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'late.db'}"
+    host_db.init_app(app)
+    late.init_app(app)
+    with pytest.raises(RuntimeError, match="before init_app"):
+        late.bearer_tokens(source)
+    with app.app_context(), pytest.raises(RuntimeError, match="No read rule"):
+        late.rule()
+
+    with pytest.raises(TypeError, match="__change_type__"):
+        class Untyped(host_db.Model, Versioned):
+            __scope_attr__ = "team_id"
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            team_id: Mapped[int] = mapped_column(Integer)
+
+    with pytest.raises(TypeError, match="a Grant is a Versioned model too"):
+        class Seat(host_db.Model, Grant):
+            __grant_principal__ = "account_id"
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            account_id: Mapped[int] = mapped_column(Integer)

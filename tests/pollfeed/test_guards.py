@@ -26,7 +26,7 @@ def test_verify_reports_a_table_without_its_guard(app, board):
         assert verify() == []
         guards.drop(db.session.connection(), "customers")
         assert verify() == ["table customers has no version guard: a raw UPDATE could change a row under its "
-                            "ETag (pollfeed/guards.py)"]
+                            'ETag; add it in a migration: pollfeed.guards.install(op.get_bind(), ["customers"])']
         guards.install(db.session.connection(), ["customers"])
         assert verify() == []
         db.session.rollback()
