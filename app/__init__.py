@@ -76,7 +76,8 @@ def register_poll_path(app):
     """The load gate in front of everything, the engine's poll path included (pollfeed/load.py)."""
     from pollfeed import polling
 
-    polling.install_gate(app)
+    # Health checks, metrics and the operator's page must answer most when the server is loaded most.
+    polling.install_gate(app, never_shed=("/healthz", "/readyz", "/metrics", "/docs", "/admin"))
 
 
 def register_observability(app):

@@ -172,22 +172,23 @@ class Load:
         return value
 
 
-#: Paths never shed: health checks, metrics, the page and its files. Everything else a GET reaches is API.
-NEVER_SHED = ("/healthz", "/readyz", "/metrics", "/static/", "/docs")
+#: Paths never shed whatever the host adds: its static files. Everything else a GET reaches is API.
+NEVER_SHED = ("/static/",)
 
 
 class Gate:
     """WSGI middleware, outermost but for metrics: read the queue, shed polls beyond capacity, time the rest."""
 
-    def __init__(self, wsgi_app, load, retry_body):
+    def __init__(self, wsgi_app, load, retry_body, never_shed=()):
         self.app, self.load, self.retry_body = wsgi_app, load, retry_body
+        self.never_shed = NEVER_SHED + tuple(never_shed)
 
     def __call__(self, environ, start_response):
         start = time.perf_counter()
         delay = self.load.update(self.load.queue(), pending=self.load.waiting())
         path = environ.get("PATH_INFO", "")
         if (self.load.shed(delay) and environ.get("REQUEST_METHOD") in ("GET", "HEAD") and path != "/"
-                and not path.startswith(NEVER_SHED)):
+                and not path.startswith(self.never_shed)):
             environ["pollfeed.route"] = "(shed)"
             visible, _ = self.load.intervals()
             body = self.retry_body

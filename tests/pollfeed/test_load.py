@@ -91,7 +91,7 @@ def test_the_gate_sheds_only_api_reads_with_retry_after():
         start_response("200 OK", [])
         return [b"ok"]
 
-    gate = Gate(app, load, b'{"type": "overloaded"}')
+    gate = Gate(app, load, b'{"type": "overloaded"}', never_shed=("/healthz", "/readyz", "/metrics", "/admin"))
 
     def call(method, path):
         got = {}
@@ -103,6 +103,9 @@ def test_the_gate_sheds_only_api_reads_with_retry_after():
     assert status.startswith("503") and int(headers["Retry-After"]) >= 5 and b"overloaded" in body
     assert headers["Poll-Interval"].startswith("visible=")
     for method, path in (("POST", "/projects/p1/tasks"), ("GET", "/healthz"), ("GET", "/readyz"),
-                         ("GET", "/metrics"), ("GET", "/"), ("GET", "/static/pollfeed.js")):
+                         ("GET", "/metrics"), ("GET", "/"), ("GET", "/static/pollfeed.js"), ("GET", "/admin/stats")):
         assert call(method, path)[0] == "200 OK", (method, path)
     assert served.count("/projects/p1/tasks") == 1  # the POST; the GET never reached the app
+    # what the host did not name is API: the engine itself knows no health check or admin page
+    assert Gate(app, load, b"{}")({"REQUEST_METHOD": "GET", "PATH_INFO": "/admin/stats"},
+                                  lambda status, headers: served.append(status))[0] == b"{}"
