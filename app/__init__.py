@@ -63,13 +63,21 @@ def register_blueprints(app):
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     openapi.link_creations(api.spec)
-    openapi.add_examples(api.spec)
+    openapi.add_examples(api.spec, text=EXAMPLE_TEXT, numbers=EXAMPLE_NUMBERS)
 
 
 def register_cors(app):
     from . import cors
 
     cors.init_app(app)
+
+
+#: Example values of the domains' fields, for the OpenAPI document's examples (/docs).
+EXAMPLE_TEXT = {"title": "Fix homepage", "name": "Launch board", "description": "Everything for the launch.",
+                "subject": "Catering", "body": "Ready when you are", "email": "ada@example.com", "first_name": "Ada",
+                "last_name": "Lovelace", "phone": "+44 20 7946 0018", "venue": "Hall A", "notes": "Met at the fair.",
+                "role": "member", "q": "ada", "reason": "Room double-booked.", "kind": "task_assigned", "type": "task"}
+EXAMPLE_NUMBERS = {"capacity": 40, "booked": 12, "position": 0}
 
 
 def register_poll_path(app):

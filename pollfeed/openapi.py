@@ -58,7 +58,7 @@ _WHY = {
     304: "Not modified: the tag in If-None-Match is current (no body).",
     400: "A malformed query parameter, cursor, header or JSON body.",
     401: "No token, or an unknown or revoked one.",
-    403: "A member without the role this needs.",
+    403: "A caller who may read this but not do this.",
     404: "Missing, or not readable with this token.",
     409: "The write conflicts with the current state.",
     410: "The cursor cannot be continued: re-list and follow the list's cursor.",
@@ -230,19 +230,18 @@ def link_creations(spec):
 
 # --- examples ------------------------------------------------------------------------------------
 
-_TEXT = {"title": "Fix homepage", "name": "Launch board", "description": "Everything for the launch.",
-         "subject": "Catering", "body": "Ready when you are", "email": "ada@example.com", "first_name": "Ada",
-         "last_name": "Lovelace", "phone": "+44 20 7946 0018", "venue": "Hall A", "notes": "Met at the fair.",
-         "role": "member", "q": "ada", "reason": "Room double-booked.", "cursor": "3f9a1c2e.2s.5c2k1q",
-         "next": "3f9a1c2e.2t.9xw3b", "kind": "task_assigned", "type": "task", "op": "update"}
+#: The engine's own fields; the host adds its domain's words (add_examples(spec, text=...)).
+_TEXT = {"cursor": "3f9a1c2e.2s.5c2k1q", "next": "3f9a1c2e.2t.9xw3b", "op": "update", "etag": '"v3-2s9x1k"'}
+_NUMBERS = {"version": 3, "limit": 100}
 _ID = "01JDQ8V5K2M3N4P5Q6R7S8T9VW"
 
 
-def _example(name, prop, schemas, depth=0):
+def _example(name, prop, schemas, words, depth=0):
+    text, numbers = words
     if "$ref" in prop or "allOf" in prop:
         ref = prop.get("$ref") or prop["allOf"][0].get("$ref", "")
         target = schemas.get(ref.rsplit("/", 1)[-1])
-        return _object_example(target, schemas, depth + 1) if target and depth < 3 else {}
+        return _object_example(target, schemas, words, depth + 1) if target and depth < 3 else {}
     if "enum" in prop:
         return prop["enum"][0]
     kind, fmt = prop.get("type"), prop.get("format")
@@ -251,28 +250,30 @@ def _example(name, prop, schemas, depth=0):
             return "2026-11-23T09:30:00Z"
         if name == "id" or name.endswith("_id") or name.endswith("_by"):
             return _ID
-        return _TEXT.get(name, "text")
+        return text.get(name, "text")
     if kind == "integer":
-        return {"version": 3, "limit": 100, "capacity": 40, "booked": 12, "position": 0}.get(name, 1)
+        return numbers.get(name, 1)
     if kind == "number":
         return 1.5
     if kind == "boolean":
         return False
     if kind == "array":
-        item = _example(name.rstrip("s"), prop.get("items", {}), schemas, depth + 1)
+        item = _example(name.rstrip("s"), prop.get("items", {}), schemas, words, depth + 1)
         return [item] if item not in ({}, None) else []
     return {}
 
 
-def _object_example(schema, schemas, depth=0):
+def _object_example(schema, schemas, words, depth=0):
     props = schema.get("properties") or {}
-    return {name: _example(name, prop, schemas, depth) for name, prop in props.items()}
+    return {name: _example(name, prop, schemas, words, depth) for name, prop in props.items()}
 
 
-def add_examples(spec):
+def add_examples(spec, text=None, numbers=None):
     """An example for every schema of the document that has none, from its fields' names and types,
-    so that every operation shows one in /docs."""
+    so that every operation shows one in /docs. `text` and `numbers` give example values by field name
+    for the host's own fields (strings, integers); ids and dates are made up from their formats."""
     schemas = spec.components.schemas
+    words = ({**_TEXT, **(text or {})}, {**_NUMBERS, **(numbers or {})})
     for schema in schemas.values():
         if isinstance(schema, dict) and schema.get("properties") and "example" not in schema:
-            schema["example"] = _object_example(schema, schemas)
+            schema["example"] = _object_example(schema, schemas, words)
