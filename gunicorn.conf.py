@@ -13,9 +13,9 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# The worker class, chosen from measurement per database (docs/benchmarks.md, bench/capacity.py):
-# on PostgreSQL gthread with 4 threads holds about a third more of the realistic mix than sync (its
-# threads overlap database round trips; writes alike); on SQLite, where a query is a function call and
+# The worker class per database (docs/benchmarks.md, bench/capacity.py): on PostgreSQL gthread with 4
+# threads, whose threads overlap the round trips to a database on another host (with the database on
+# the web host, sync does as well: WORKER_CLASS=sync); on SQLite, where a query is a function call and
 # not a round trip, threads only contend for the GIL and the write lock, and sync holds more. Both
 # feed the load signal: a gthread worker's own request queue is handed to it by post_worker_init.
 # Pool sizing: each thread may hold a pooled connection and one poll-path connection, so keep
