@@ -118,3 +118,23 @@ def test_a_retried_delete_gets_its_first_answer(alice, board):
     again = alice.delete(path, headers={"If-Match": tag, "Idempotency-Key": "rm-1"})
     assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true"
     assert alice.delete(path, headers={"If-Match": tag}).status_code == 404  # without the key: it is gone
+
+
+def test_a_retried_put_gets_its_first_answer(alice, bob, board):
+    """PUT creates a membership or changes it: a retry of either, with its key, is its first answer."""
+    pid = board["pid"]
+    path = f"/projects/{pid}/members/{bob.me()['id']}"
+    first = alice.put(path, {"role": "member"}, headers={"Idempotency-Key": "join-1"})
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    since = alice.feed("now")["next"]
+    again = alice.put(path, {"role": "member"}, headers={"Idempotency-Key": "join-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    tag = first.headers["ETag"]
+    changed = alice.put(path, {"role": "owner"}, headers={"If-Match": tag, "Idempotency-Key": "promote-1"})
+    assert changed.status_code == 200
+    replayed = alice.put(path, {"role": "owner"}, headers={"If-Match": tag, "Idempotency-Key": "promote-1"})
+    assert replayed.status_code == 200 and replayed.headers["Idempotent-Replayed"] == "true"
+    assert [c["op"] for c in alice.feed(since)["changes"] if c["type"] == "member"] == ["update"]  # one write
+    # without its key, the same retry is refused: the membership is newer than its tag
+    assert problem(alice.put(path, {"role": "owner"}, headers={"If-Match": tag}), 412)
