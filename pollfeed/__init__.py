@@ -17,7 +17,6 @@ from . import (
     http,
     idempotency,
     isolation,
-    openapi,
     poll,
     polling,
     problems,
@@ -30,7 +29,7 @@ from .changelog import FeedState, actor
 from .cli import cli
 from .etags import principal_tag, version_tag
 from .fields import StrictBoolean, StrictInteger, Timestamp, VersionedSchema
-from .http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, Blueprint, PageArgs, list_schema
+from .http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, PageArgs, list_schema
 from .ids import new_id
 from .lookup import Lookup
 from .migrate import include_migrations
@@ -39,6 +38,21 @@ from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from .resources import locked
 from .state import NAMING_CONVENTION, metadata
 from .versioned import Grant, Versioned, utcnow
+
+try:  # flask-smorest, and apispec with it, are optional: pip install 'pollfeed[openapi]'
+    from . import openapi
+    from .smorest import Blueprint
+except ImportError as missing:  # plain Flask views declare with pollfeed.poll; the feed is a plain blueprint
+    openapi = None
+    _MISSING = str(missing)
+
+    class Blueprint:
+        """Stands in for flask-smorest's Blueprint where flask-smorest is not installed."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError(f"pollfeed.Blueprint is flask-smorest's, with the engine's declarations: pip install "
+                              f"'pollfeed[openapi]' ({_MISSING}). Without it, declare plain Flask views with "
+                              f"pollfeed.poll.item, scoped_list and caller_list.")
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,7 @@
-"""HTTP plumbing shared by every API blueprint: the argument parser and list envelopes."""
+"""HTTP plumbing shared by every API blueprint: the argument parser and list envelopes (no flask-smorest:
+its Blueprint, with the engine's declarations, is pollfeed.smorest)."""
 import json
 
-import flask_smorest
 from flask import request
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from webargs.flaskparser import FlaskParser
@@ -52,6 +52,10 @@ class Parser(FlaskParser):
             raise ValidationFailed("The request body is not valid.", errors=_field_errors(messages["json"]))
         location, errs = next(iter(messages.items()))
         raise BadRequest(f"Invalid {location} parameter.", errors=_field_errors(errs))
+
+
+#: The one parser: flask-smorest's arguments (pollfeed.smorest), plain views, the feed and the poll path.
+PARSER = Parser()
 
 
 def _unstorable(text):
@@ -114,58 +118,6 @@ class PageArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
                            metadata={"description": "page size, 1..1000"})
     after = fields.String(load_default=None, metadata={"description": "the id of the last item of the previous page"})
-
-
-def _stacked(*decorators):
-    def decorate(fn):
-        for d in reversed(decorators):  # as if written top to bottom above `fn`
-            fn = d(fn)
-        return fn
-    return decorate
-
-
-def _instance(schema):
-    return schema() if isinstance(schema, type) else schema
-
-
-class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with Pollfeed's argument parser and one declaration per pollable GET.
-
-    Each declaration gives the route its response schema, its OpenAPI entries, and its poll path
-    declaration (pollfeed.poll), from one schema instance for the query string, which both paths load.
-    """
-
-    ARGUMENTS_PARSER = Parser()
-
-    def arguments(self, schema, *, location="json", **kwargs):
-        """flask-smorest's, documenting the status the Parser answers: 400 for a query string, not 422."""
-        if location != "json":
-            kwargs.setdefault("error_status_code", 400)
-        return super().arguments(schema, location=location, **kwargs)
-
-    def item(self, schema, model, optional=False, **keys):
-        """GET of one versioned row (see poll.item): the view receives the row."""
-        from . import poll
-
-        return _stacked(self.response(200, schema, headers=ITEM_HEADERS), self.doc(responses=READ_DOC),
-                        poll.item(model, optional, **keys))
-
-    def scoped_list(self, schema, scope_arg, query=PageArgs, audience=False, digest=None):
-        """GET of a list within the scope named by the URL variable `scope_arg` (see poll.scoped_list);
-        the view receives the loaded query string, then the URL variables."""
-        from . import poll
-
-        query = _instance(query)
-        return _stacked(self.arguments(query, location="query"), self.response(200, schema, headers=LIST_HEADERS),
-                        self.doc(responses=READ_DOC), poll.scoped_list(scope_arg, audience, query, digest))
-
-    def caller_list(self, schema, query=PageArgs):
-        """GET of everything the caller can read (see poll.caller_list)."""
-        from . import poll
-
-        query = _instance(query)
-        return _stacked(self.arguments(query, location="query"), self.response(200, schema, headers=LIST_HEADERS),
-                        self.doc(responses={"304": READ_DOC["304"]}), poll.caller_list(query))  # never 404
 
 
 def list_schema(item_schema_cls, name):

@@ -1,4 +1,5 @@
 """GET /changes: the change feed."""
+import flask
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from webargs.fields import DelimitedList
@@ -6,7 +7,7 @@ from webargs.fields import DelimitedList
 from . import cursor as cursors
 from . import feed, poll
 from .callers import authenticate, caller
-from .http import LIST_HEADERS, Blueprint
+from .http import LIST_HEADERS, PARSER
 from .versioned import models
 
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
@@ -42,8 +43,6 @@ class KnownTypes(validate.OneOf):
 def changes_blueprint(scope, metadata):
     """The change feed's blueprint, for a scope named `scope` on the wire: the filter `?<scope>=` and
     each change's `<scope>_id`. Built once per extension (Pollfeed.blueprint)."""
-    blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
-
     class ChangesArgs(Schema):
         since = fields.String(
             load_default=None,
@@ -85,17 +84,7 @@ def changes_blueprint(scope, metadata):
         has_more = fields.Boolean()
 
     args = ChangesArgs()  # one schema for both paths: Flask's arguments and the poll path's
-    blp.before_request(authenticate)  # the feed is a caller's: 401 without one
 
-    @blp.route("/changes", methods=["GET"])
-    @blp.arguments(args, location="query", as_kwargs=True)
-    @blp.response(200, ChangesPage, headers=LIST_HEADERS)
-    @poll.feed(args)
-    @blp.doc(responses={"304": {"description": "Nothing new since the tag's poll"},
-                        "400": {"description": "Bad cursor or parameter"},
-                        "404": {"description": f"The {scope} filter names a {scope} the caller cannot read"},
-                        "410": {"description": "The cursor cannot be continued here (expired, or from another "
-                                               "database or another state of this one): re-list"}})
     def changes(since, limit, scope_id, types, include):
         """Changes since a cursor, oldest first, filtered to what the caller may read."""
         query = feed.Query(
@@ -112,4 +101,22 @@ def changes_blueprint(scope, metadata):
         response.headers["ETag"] = etag
         return response
 
+    declared = poll.feed(args)(changes)
+    try:
+        from .smorest import Blueprint
+    except ImportError:  # flask-smorest is optional: the same view and schema on a plain blueprint
+        blp = flask.Blueprint("changes", __name__)
+        blp.before_request(authenticate)  # the feed is a caller's: 401 without one
+        blp.get("/changes")(PARSER.use_kwargs(args, location="query")(declared))
+        return blp
+    blp = Blueprint("changes", __name__, description="The change feed: what changed since a cursor.")
+    blp.before_request(authenticate)
+    docs = blp.doc(responses={
+        "304": {"description": "Nothing new since the tag's poll"},
+        "400": {"description": "Bad cursor or parameter"},
+        "404": {"description": f"The {scope} filter names a {scope} the caller cannot read"},
+        "410": {"description": "The cursor cannot be continued here (expired, or from another database or "
+                               "another state of this one): re-list"}})
+    blp.route("/changes", methods=["GET"])(blp.arguments(args, location="query", as_kwargs=True)(
+        blp.response(200, ChangesPage, headers=LIST_HEADERS)(docs(declared))))
     return blp

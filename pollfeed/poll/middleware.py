@@ -20,7 +20,7 @@ from .. import cursor as cursors
 from ..callers import PRINCIPAL_KEY, Found
 from ..etags import digest_tag, list_tag, version_tag
 from ..feed import Query, at_position, can_follow, mark, page_tag, span, state_of
-from ..http import Blueprint
+from ..http import PARSER
 from ..lookup import Lookup
 from ..polling import advice_headers
 from ..state import db
@@ -47,7 +47,7 @@ def load_query(schema, query_string):
     (a 400, Flask's to give)."""
     req = SansioRequest("GET", "http", None, "", "/", query_string.encode("latin-1"), Headers(), None)
     try:
-        return Blueprint.ARGUMENTS_PARSER.parse(schema, req, location="query")
+        return PARSER.parse(schema, req, location="query")
     except (HTTPException, ValidationError):
         return None
 

@@ -61,7 +61,9 @@ def test_every_package_the_engine_imports_is_declared_with_a_range():
                 imported.add(node.module.split(".")[0])
     imported -= set(sys.stdlib_module_names) | {"pollfeed"} | set(UNDECLARED)
     declared = {}
-    for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+                                                  for r in extra]:
         name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
         declared[name.lower().replace("_", "-")] = requirement
     distributions = packages_distributions()
