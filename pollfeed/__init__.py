@@ -1,8 +1,12 @@
 """Pollfeed: versions, 304s, If-Match and a gap-free change feed for any Flask-SQLAlchemy app.
 
     db = SQLAlchemy()
-    pf = Pollfeed(db=db)          # or Pollfeed(app, db=db)
-    pf.init_app(app)              # after db.init_app(app)
+    pf = Pollfeed(db=db)
+    pf.bearer_tokens(...)         # who the caller is, and the read rule: declared before init_app
+    pf.init_app(app)              # after db.init_app(app), and after Api(app) where there is one
+
+`Pollfeed(app, db=db)` binds at once: for an app whose caller needs no declaration (one that sets
+`g.principal` itself).
 
 The engine imports nothing from the app that uses it; the app builds on it. Its state for each app
 lives in `app.extensions["pollfeed"]`.
@@ -42,7 +46,9 @@ from .versioned import Grant, Versioned, utcnow
 try:  # flask-smorest, and apispec with it, are optional: pip install 'pollfeed[openapi]'
     from . import openapi
     from .smorest import Blueprint
-except ImportError as missing:  # plain Flask views declare with pollfeed.poll; the feed is a plain blueprint
+except ModuleNotFoundError as missing:  # plain Flask views declare with pollfeed.poll; the feed is plain
+    if not http.optional_missing(missing):
+        raise  # a module of ours, or another's, is broken: not a choice to go without OpenAPI
     openapi = None
     _MISSING = str(missing)
 

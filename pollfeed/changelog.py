@@ -42,6 +42,7 @@ from .state import Base
 from .versioned import Grant, Versioned, private_key, utcnow
 
 _PENDING = "pollfeed.pending_changes"
+_DERIVED = "pollfeed.derived_changes"  # how many of the pending records the derivers have seen
 _BOOKKEEPING = frozenset({"id", "version", "stamp", "created_at", "updated_at"})
 
 
@@ -229,13 +230,19 @@ def _statements(conn):
 # --- the commit hook, step by step ----------------------------------------------------------------
 
 def run_derivers(session):
-    """Step 1: let the derivers bring derived rows up to date; their changes join the pending records."""
-    todo = derivers() if session.info.get(_PENDING) else ()
+    """Step 1: let the derivers bring derived rows up to date; their changes join the pending records.
+
+    Run again in the same transaction (a write whose COMMIT waits for its stored answer runs them before
+    the answer is made: pollfeed.resources.commit), they see only the records since the last run."""
+    pending = session.info.get(_PENDING) or []
+    done = session.info.get(_DERIVED, 0)
+    todo = derivers() if len(pending) > done else ()
     if todo:
-        records = list(session.info[_PENDING])
+        records = list(pending[done:])
         for fn in todo:
             fn(session, records)
         session.flush()
+    session.info[_DERIVED] = len(session.info.get(_PENDING) or [])
 
 
 def take_positions(conn, count, stamp):
@@ -333,6 +340,7 @@ def _before_commit(session):
     """Flush, derive, then write the pending changes at the end of the transaction, under the head lock."""
     session.flush()
     run_derivers(session)
+    session.info.pop(_DERIVED, None)
     records = session.info.pop(_PENDING, None)
     if records:
         write_log(session.connection(), records, actor(session))
@@ -340,6 +348,7 @@ def _before_commit(session):
 
 def _forget(session, *args):
     session.info.pop(_PENDING, None)
+    session.info.pop(_DERIVED, None)
 
 
 class BulkWriteRefused(RuntimeError):

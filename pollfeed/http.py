@@ -54,6 +54,15 @@ class Parser(FlaskParser):
         raise BadRequest(f"Invalid {location} parameter.", errors=_field_errors(errs))
 
 
+#: The optional extra `pollfeed[openapi]`: without these, the engine goes without its OpenAPI parts.
+OPTIONAL = ("flask_smorest", "apispec")
+
+
+def optional_missing(error):
+    """Whether a ModuleNotFoundError is the optional extra's absence (and nothing else's)."""
+    return (error.name or "").split(".")[0] in OPTIONAL
+
+
 #: The one parser: flask-smorest's arguments (pollfeed.smorest), plain views, the feed and the poll path.
 PARSER = Parser()
 

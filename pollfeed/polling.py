@@ -53,6 +53,8 @@ def init_app(app):
 def install_gate(app, never_shed=()):
     """Put the load gate in front of everything the app serves (see pollfeed.load). `never_shed`: path
     prefixes it always lets through (health checks, metrics, an operator's page), beside static files."""
+    if isinstance(never_shed, str):  # tuple("/healthz") would be its characters, "/" among them: nothing shed
+        raise TypeError("never_shed is a sequence of path prefixes, e.g. ('/healthz',)")
     body = json.dumps({"type": "overloaded", "title": "Service Unavailable", "status": 503,
                        "detail": "The server is over capacity: poll again after Retry-After seconds."}).encode()
     app.wsgi_app = loads.Gate(app.wsgi_app, load_signal(app), body, never_shed)

@@ -8,7 +8,7 @@ from flask import request
 from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import conditional, idempotency
+from . import changelog, conditional, idempotency
 from . import cursor as cursors
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
@@ -102,6 +102,8 @@ def commit(obj=None):
     A write with an Idempotency-Key only flushes here: its COMMIT comes with the stored response
     (idempotency.finish), so a write and the answer a retry will get are never apart."""
     session = db.session()
+    # read before anything can expire them: after a rollback even a deleted row's id would be reloaded
+    model, key, audience = type(obj), getattr(obj, "id", None), getattr(obj, "audience_id", None)
     keep = session.expire_on_commit
     # The answer is made from what this commit wrote. Expired, it would be reloaded after the COMMIT, in
     # a later transaction that may find the row changed or gone (a concurrent write, a restore under the
@@ -110,15 +112,17 @@ def commit(obj=None):
     try:
         if idempotency.pending():
             session.flush()
+            # its COMMIT waits for the stored answer (idempotency.finish); the answer is made now, so what
+            # the derivers change (a count, a summary) must be in it
+            changelog.run_derivers(session)
         else:
             session.commit()
     except StaleDataError:
         db.session.rollback()
         current = None
         if obj is not None:
-            model = type(obj)
-            found = db.session.execute(select(model.version, model.stamp).where(model.id == obj.id)).first()
-            current = None if found is None else version_tag(found.version, found.stamp, obj.audience_id)
+            found = db.session.execute(select(model.version, model.stamp).where(model.id == key)).first()
+            current = None if found is None else version_tag(found.version, found.stamp, audience)
         raise conditional.PreconditionFailed(current) from None
     finally:
         session.expire_on_commit = keep

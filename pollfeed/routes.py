@@ -7,7 +7,7 @@ from webargs.fields import DelimitedList
 from . import cursor as cursors
 from . import feed, poll
 from .callers import authenticate, caller
-from .http import LIST_HEADERS, PARSER
+from .http import LIST_HEADERS, PARSER, optional_missing
 from .versioned import models
 
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
@@ -104,7 +104,9 @@ def changes_blueprint(scope, metadata):
     declared = poll.feed(args)(changes)
     try:
         from .smorest import Blueprint
-    except ImportError:  # flask-smorest is optional: the same view and schema on a plain blueprint
+    except ModuleNotFoundError as missing:  # flask-smorest is optional: the same view and schema, plain
+        if not optional_missing(missing):
+            raise
         blp = flask.Blueprint("changes", __name__)
         blp.before_request(authenticate)  # the feed is a caller's: 401 without one
         blp.get("/changes")(PARSER.use_kwargs(args, location="query")(declared))

@@ -118,3 +118,22 @@ def test_notifications_are_private(alice, bob, admin, board):
     bob.edit(f"/notifications/{note['id']}", {"read": True})
     assert alice.get(nxt, headers={"If-None-Match": etag}).status_code == 304
     assert alice.get(f"/projects/{pid}/tasks", headers={"If-None-Match": tasks_etag}).status_code == 304
+
+
+def test_mark_all_read_with_an_idempotency_key_answers_what_its_derivers_made(alice, bob, board):
+    """With a key the write's COMMIT waits for its stored answer (pollfeed.idempotency): the derivers must
+    still run before the answer is made, or the answer (and its replay) shows the count before them."""
+    pid = board["pid"]
+    alice.add_member(pid, bob)
+    alice.created(f"/projects/{pid}/tasks", {"title": "t", "status_id": board["todo"]["id"],
+                                             "assignee_id": bob.me()["id"]})
+    now = bob.get(f"/projects/{pid}/notifications/unread-count")
+    assert now.json["unread"] == 1
+    url = f"/projects/{pid}/notifications/mark-all-read"
+    headers = {"If-Match": now.headers["ETag"], "Idempotency-Key": "read-all-1"}
+    r = bob.post(url, headers=headers)
+    assert r.status_code == 200 and r.json["unread"] == 0, r.json
+    current = bob.get(f"/projects/{pid}/notifications/unread-count")
+    assert r.headers["ETag"] == current.headers["ETag"] and r.json == current.json
+    again = bob.post(url, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == current.json

@@ -13,7 +13,7 @@ APP = textwrap.dedent('''
     class NoSmorest:  # as if `pip install pollfeed` had not brought the optional extra
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in ("flask_smorest", "apispec"):
-                raise ImportError(f"No module named {name!r}")
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     sys.meta_path.insert(0, NoSmorest())
 
     from flask import Flask, request
