@@ -11,7 +11,10 @@
 The engine imports nothing from the app that uses it; the app builds on it. Its state for each app
 lives in `app.extensions["pollfeed"]`.
 """
+import functools
 from dataclasses import dataclass, field
+
+from sqlalchemy import Boolean, String, bindparam
 
 from . import (
     callers,
@@ -149,12 +152,30 @@ class Pollfeed:
     def read_rule(self, rule):
         """Declare who may read a scope's rows; usable as a decorator.
 
-        `rule(scope_column, principal_id=None, is_admin=None)` returns a SQL clause. With only the column,
-        the caller is the request's (`g.principal`), for the Flask path; with `principal_id` and `is_admin`
-        given as columns, it is the token's own row, for the poll path's single statement.
+        `rule(scope_column, principal_id, is_admin)` returns a SQL clause. On the poll path the two are
+        the columns of the token's own row, inside its single statement; on the Flask path they are the
+        request's caller, as bind parameters evaluated when the statement runs (so one statement serves
+        every caller and compiles once), its id typed as the token source's principal column (text
+        without one). Returns the rule ready for `resources`, which call it with the column alone.
         """
-        self.readable = rule
-        return rule
+        @functools.wraps(rule)
+        def readable(scope_column, principal_id=None, is_admin=None):
+            if principal_id is None:
+                principal_id, is_admin = self._caller_parameters()
+            return rule(scope_column, principal_id, is_admin)
+
+        self.readable = readable
+        return readable
+
+    def _caller_parameters(self):
+        column = self.tokens.principal_id if self.tokens is not None else None
+        kind = column.type if column is not None else String()
+        try:
+            convert = kind.python_type  # caller ids are text to the engine; the host's column may be integer
+        except NotImplementedError:
+            convert = str
+        return (bindparam("pf_caller_id", callable_=lambda: convert(caller().id), type_=kind),
+                bindparam("pf_caller_admin", callable_=lambda: bool(caller().is_admin), type_=Boolean))
 
     def bearer_tokens(self, source):
         """Declare how a bearer token's stored hash finds its caller (a poll.PrincipalSource), so that
