@@ -14,8 +14,6 @@ lives in `app.extensions["pollfeed"]`.
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import Boolean, String, bindparam
-
 from . import (
     callers,
     changelog,
@@ -161,21 +159,11 @@ class Pollfeed:
         @functools.wraps(rule)
         def readable(scope_column, principal_id=None, is_admin=None):
             if principal_id is None:
-                principal_id, is_admin = self._caller_parameters()
+                principal_id, is_admin = callers.caller_binds(self.tokens)
             return rule(scope_column, principal_id, is_admin)
 
         self.readable = readable
         return readable
-
-    def _caller_parameters(self):
-        column = self.tokens.principal_id if self.tokens is not None else None
-        kind = column.type if column is not None else String()
-        try:
-            convert = kind.python_type  # caller ids are text to the engine; the host's column may be integer
-        except NotImplementedError:
-            convert = str
-        return (bindparam("pf_caller_id", callable_=lambda: convert(caller().id), type_=kind),
-                bindparam("pf_caller_admin", callable_=lambda: bool(caller().is_admin), type_=Boolean))
 
     def bearer_tokens(self, source):
         """Declare how a bearer token's stored hash finds its caller (a poll.PrincipalSource), so that

@@ -17,7 +17,7 @@ import hmac
 from typing import NamedTuple
 
 from flask import current_app, g, request
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import Boolean, String, bindparam, select
 
 from .lookup import Lookup
 from .problems import Problem
@@ -101,3 +101,25 @@ def bearer_loader(source):
         return Caller(str(row.principal_id), str(row.name), bool(row.is_admin))
 
     return load
+
+
+def caller_binds(source=None):
+    """The request's caller as bind parameters evaluated when a statement runs (so one statement serves
+    every caller and compiles once): (id, is_admin), the id typed as `source`'s principal column (a
+    PrincipalSource; text without one). Anonymous: a NULL id, not an admin."""
+    kind = source.principal_id.type if source is not None else String()
+    try:
+        convert = kind.python_type  # caller ids are text to the engine; the host's column may be integer
+    except NotImplementedError:
+        convert = str
+
+    def principal_id():
+        found = caller()
+        return None if found is None else convert(found.id)
+
+    def is_admin():
+        found = caller()
+        return found is not None and bool(found.is_admin)
+
+    return (bindparam("pf_caller_id", callable_=principal_id, type_=kind),
+            bindparam("pf_caller_admin", callable_=is_admin, type_=Boolean))

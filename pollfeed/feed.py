@@ -2,6 +2,7 @@
 import json
 from collections import namedtuple
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, String, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
@@ -15,7 +16,7 @@ from .fields import rfc3339
 from .lookup import cached
 from .problems import NotFound
 from .state import app_state, db
-from .versioned import models, private_key
+from .versioned import logged_id, models, private_key
 
 #: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
@@ -118,65 +119,87 @@ def reader_watermark(principal_id, scope=None):
     return stmt.scalar_subquery()
 
 
-def visible_watermark(is_admin, scoped, principal_id=None, scope=None, admin_scope=None, own=None):
+def visible_watermark(is_admin, scoped, principal_id, scope=None, admin_scope=None, own=None):
     """The newest position a caller can see, optionally within one scope: an admin's is the head (or
     the scope's watermarks), a reader's is reader_watermark.
 
-    The Flask path knows its caller: `is_admin` is a bool, and the caller and the scope are the binds
-    `uid`, `scope` and `own` (the caller's private key in it). The poll path decides in SQL: `is_admin`,
-    `principal_id` and `own` are its principal's columns and expressions, `scope` and `admin_scope` binds."""
+    `is_admin` is a bool where the statement is built for one kind of caller (the Flask path's), else SQL
+    (the poll path's principal's column); `principal_id` is SQL, text as the log keeps ids. Within one
+    scope: `scope` for the reader's periods, `admin_scope` and `own` (the caller's private key in it) for
+    an admin's watermarks, each a bind or expression of its own, as PostgreSQL deduces one type per
+    parameter."""
     w, st = Watermark.__table__.c, FeedState.__table__.c
-    scope = bindparam("scope") if scope is None else scope
-    reader = reader_watermark(bindparam("uid") if principal_id is None else principal_id, scope if scoped else None)
+    reader = reader_watermark(principal_id, scope if scoped else None)
     if not scoped:
         admin = select(st.head).where(st.id == 1).scalar_subquery()
     else:
-        # The private key comes in as a value of its own (bind `own`): built in SQL from `scope`,
-        # PostgreSQL would deduce two types (varchar, text) for the one parameter.
-        keys = [scope if admin_scope is None else admin_scope, bindparam("own") if own is None else own]
-        admin = select(func.coalesce(func.max(w.position), 0)).where(w.scope_key.in_(keys)).scalar_subquery()
+        # correlate_except, as in reader_watermark: `own` may hold a column of a statement more than one
+        # level out (the poll path's principal, seen from within feed.stamp_at)
+        admin = select(func.coalesce(func.max(w.position), 0)).where(w.scope_key.in_([admin_scope, own])
+                                                                     ).correlate_except(Watermark.__table__
+                                                                                        ).scalar_subquery()
     if isinstance(is_admin, bool):
         return admin if is_admin else reader
     return case((is_admin, admin), else_=reader)
 
 
-_AT = bindparam("at", -1, type_=BigInteger)  # a cursor's position (-1: no cursor)
+class FeedQuery:
+    """The feed page's tag query (see pollfeed.queries): the log's state and the asker's visible
+    watermark (STATE_COLUMNS), then, filtered by a scope, access_end, in one statement that both paths
+    run: the Flask view (prepare, which adds the reader's access periods for the page) and the poll path
+    (with the token's row joined in). `decide` makes the page's span and tag from its row."""
 
-
-def bounds_and_watermark(is_admin, scoped):
-    """Lookup of STATE_COLUMNS for the caller (bind `uid`), followed, if `scoped`, by access_end (bind
-    `scope`): one statement, one round trip."""
-    st = FeedState.__table__.c
-
-    def build():
-        follow = [access_end(bindparam("scope"), bindparam("uid"), bool(is_admin)).label("access_end")
+    @staticmethod
+    def statement(who, scoped):
+        """The statement for `who` (a queries.Asker). Binds: f_at (the cursor's position), f_scope..f_scope4
+        (the scope filter: a bind per place it goes in, as PostgreSQL deduces one type per parameter)."""
+        st = FeedState.__table__.c
+        principal, scope = logged_id(who.principal_id), bindparam("f_scope", type_=String)
+        visible = visible_watermark(who.shape, scoped, principal, scope, bindparam("f_scope2", type_=String),
+                                    private_key(bindparam("f_scope3", type_=String), principal))
+        follow = [access_end(bindparam("f_scope4", type_=String), principal, who.shape).label("access_end")
                   ] if scoped else []
-        return select(*state_columns(visible_watermark(is_admin, scoped), _AT), *follow).where(st.id == 1)
+        return select(*state_columns(visible, bindparam("f_at", type_=BigInteger)), *follow).where(st.id == 1)
 
-    return cached(("feed bounds", bool(is_admin), bool(scoped)), build)
+    @staticmethod
+    def params(scope, at):
+        return {"f_at": at, "f_scope": scope, "f_scope2": scope, "f_scope3": scope, "f_scope4": scope}
+
+    @staticmethod
+    def decide(row, query, parsed, principal_id, is_admin):
+        """(LogBounds, Span, tag) of the page `query` asks for (its `since` parsed by at_position), from the
+        statement's row. Raises CursorUnknown or CursorExpired (410), and NotFound for a scope the caller
+        may not follow from the cursor."""
+        state, page_span = span(query.since, parsed, state_of(row))
+        if query.scope is not None and not can_follow(is_admin, row.access_end, page_span.since):
+            raise NotFound()
+        return state, page_span, page_tag(principal_id, is_admin, query, state, page_span)
 
 
-def bounds_and_periods(scoped):
-    """A reader's (not an admin's) feed state in one statement: STATE_COLUMNS, then (if `scoped`) access_end, then one
-    access period (scope, start, end) per row, the caller's (to one scope, if `scoped`); a caller with
-    none gets one row whose period columns are NULL. A page's ranges and the scope check (can_follow)
-    are computed from these rows: one round trip where bounds, periods and the check took three."""
-    st = FeedState.__table__.c
+class _Known(NamedTuple):
+    """The Flask path's asker: the caller as a bind, whether they are an admin known when the statement
+    is built (a statement per kind of caller: an admin's reads no access periods)."""
+
+    principal_id: object
+    shape: bool
+
+
+def _state_statement(is_admin, scoped):
+    """FeedQuery's statement for the Flask path; a reader's also selects their access periods (scope, start,
+    end), one per row, by an outer join (a caller with none gets one row whose period columns are NULL):
+    the page's ranges are computed from these rows, one round trip for the state and the periods."""
+    stmt = FeedQuery.statement(_Known(bindparam("f_uid", type_=String), is_admin), scoped)
+    if is_admin:
+        return stmt
     # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.
     period = FeedAccess.__table__.alias("period")
-
-    def build():
-        a = period.c
-        on = a.principal_id == bindparam("uid")
-        if scoped:
-            on = on & (a.scope_id == bindparam("scope"))
-        follow = [access_end(bindparam("scope"), bindparam("uid"), False).label("access_end")] if scoped else []
-        return (select(*state_columns(visible_watermark(False, scoped), _AT), *follow,
-                       a.scope_id.label("period_scope"), a.start_pos.label("period_start"),
-                       a.end_pos.label("period_end"))
-                .select_from(FeedState.__table__.outerjoin(period, on)).where(st.id == 1))
-
-    return cached(("feed bounds and periods", bool(scoped)), build)
+    a = period.c
+    on = a.principal_id == bindparam("f_uid", type_=String)
+    if scoped:
+        on = on & (a.scope_id == bindparam("f_scope", type_=String))
+    return (stmt.add_columns(a.scope_id.label("period_scope"), a.start_pos.label("period_start"),
+                             a.end_pos.label("period_end"))
+            .select_from(FeedState.__table__.outerjoin(period, on)))
 
 
 def _ranges(periods, since, upto):
@@ -325,21 +348,17 @@ def page_tag(principal_id, is_admin, query, state, span):
 def prepare(principal, query):
     """Decide the page's bounds and ETag without reading any change: (span, etag, state, periods),
     periods being the caller's access periods (None for an admin, who reads every scope)."""
-    scoped = query.scope is not None
+    scoped, admin = query.scope is not None, bool(principal.is_admin)
     parsed, at = at_position(query.since)
-    if principal.is_admin:
-        own = None if not scoped else private_key(query.scope, principal.id)
-        state_row = bounds_and_watermark(True, scoped).first(uid=principal.id, scope=query.scope, own=own, at=at)
-        periods = None
+    lookup = cached(("feed state", admin, scoped), lambda: _state_statement(admin, scoped))
+    params = {"f_uid": principal.id, **FeedQuery.params(query.scope, at)}
+    if admin:
+        row, periods = lookup.first(**params), None
     else:
-        rows = bounds_and_periods(scoped).rows(uid=principal.id, scope=query.scope, at=at)
-        state_row = rows[0]
-        periods = [(row.period_scope, row.period_start, row.period_end) for row in rows
-                   if row.period_scope is not None]
-    state, page_span = span(query.since, parsed, state_of(state_row))
-    if scoped and not can_follow(principal.is_admin, state_row.access_end, page_span.since):
-        raise NotFound()
-    etag = page_tag(principal.id, principal.is_admin, query, state, page_span)
+        rows = lookup.rows(**params)
+        row = rows[0]
+        periods = [(r.period_scope, r.period_start, r.period_end) for r in rows if r.period_scope is not None]
+    state, page_span, etag = FeedQuery.decide(row, query, parsed, principal.id, admin)
     check_read(etag)
     return page_span, etag, state, periods
 

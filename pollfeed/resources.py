@@ -4,19 +4,18 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 from urllib.parse import urlencode
 
-from flask import request
+from flask import g, request
 from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import changelog, conditional, idempotency
 from . import cursor as cursors
-from .changelog import FeedState
-from .etags import digest_tag, list_tag, version_tag
-from .feed import bounds_and_watermark, mark, scope_position, scope_stamp, state_of
+from .callers import caller, caller_binds
+from .etags import list_tag, version_tag
 from .lookup import cached
 from .problems import NotFound
-from .state import db
-from .versioned import private_key
+from .queries import Asker, CallerQuery, ScopeQuery, load_query
+from .state import app_state, db
 
 
 def _where(model, rule, keys):
@@ -24,22 +23,24 @@ def _where(model, rule, keys):
     return criteria + [rule(getattr(model, model.__scope_attr__))]
 
 
-def read_item(model, rule, **keys):
-    """GET/HEAD: answer 304 from (version, updated_at) alone; load the row only for a 200.
+def asker(admin=None):
+    """The request's caller as a queries.Asker: bind parameters evaluated when a statement runs; `admin`
+    a bool where the statement is built for one kind of caller."""
+    return Asker(*caller_binds(app_state().extension.tokens), admin)
 
-    `keys` name the row (e.g. id=...); `rule(scope_column)` is the caller's
-    read check, so an unreadable row is 404 before any precondition is looked at.
-    """
-    private = model.__audience_attr__
-    columns = (model.id.label("id"), model.version.label("version"), model.stamp.label("stamp"),
-               model.updated_at.label("updated_at"),
-               *((getattr(model, private).label("audience"),) if private else ()))
-    row = cached(("item", model, tuple(keys), rule), lambda: select(*columns)
-                  .where(*_where(model, rule, keys))).first(**keys)
+
+def read_declared(tags, values, optional=False):
+    """An item declaration's Flask path (poll.item): run its tag query (a queries.ItemQuery) for the request's
+    caller and the URL's `values`; 404 unless found and readable (None with `optional`), 304 from
+    (version, updated_at) alone; load the row only for a 200."""
+    ext = app_state().extension
+    row = cached(("item tag", tags), lambda: tags.statement(ext.rule(), asker())).first(**tags.params(values))
     if row is None:
+        if optional:
+            return None
         raise NotFound()
-    conditional.check_read(version_tag(row.version, row.stamp, row.audience if private else None), row.updated_at)
-    return db.session.get(model, row.id)
+    conditional.check_read(tags.tag(row), row.updated_at)
+    return db.session.get(tags.model, row.id)
 
 
 def find_item(model, rule, **keys):
@@ -145,30 +146,77 @@ def created(obj, location):
     return obj, 201, {**headers(obj), "Location": location}
 
 
-def _scope_state(rule, scope, key):
-    """((position, stamp) that a list of `key` is consistent with, epoch) if the caller may read `scope`,
-    else 404."""
-    st = FeedState.__table__.c
-    row = cached(("list", rule), lambda: select(
-        scope_position(bindparam("key")).label("position"), scope_stamp(bindparam("key")).label("stamp"),
-        st.horizon, st.horizon_stamp, st.epoch)
-                  .where(st.id == 1, rule(bindparam("scope")))).first(scope=scope, key=str(key))
+@dataclass(frozen=True)
+class Listed:
+    """What a declared list's query decided, for its page (list_page): the position and stamp it is
+    consistent with, the log's epoch, and its tag."""
+
+    at: tuple
+    epoch: str
+    etag: str
+
+
+_LISTED = "pollfeed_list"  # flask.g's attribute for the request's Listed
+
+
+def list_state(tags, scope, query=None, rule=None):
+    """A scoped list's Flask path (poll.scoped_list): run its tag query (a queries.ScopeQuery) for the request's
+    caller; 404 unless the scope exists and the rule lets the caller read it, 304 if the client's tag is
+    current; else keep what its page needs (list_page). `query` is the list's query-string schema (for a
+    digest's parameter, loaded as the poll path loads it); `rule` the read rule (the declared one)."""
+    ext = app_state().extension
+    rule = ext.rule() if rule is None else rule
+    loaded = load_query(query, request.query_string.decode("latin-1")) if (
+        tags.digest is not None and tags.digest.param is not None) else {}
+    digested, value = tags.digested(loaded or {})
+    row = cached(("list tag", tags, rule, digested), lambda: tags.statement(rule, asker(), ext.db.metadata, digested)
+                 ).first(**tags.params(scope, value))
     if row is None:
         raise NotFound()
-    return mark(row.position, row.stamp, row.horizon, row.horizon_stamp), row.epoch
+    found = caller()
+    _keep(tags.at(row), row.epoch, tags.tag(row, found.id if found is not None else None, digested))
+
+
+def caller_state():
+    """A caller list's Flask path (poll.caller_list): its tag query (queries.CallerQuery) for the request's
+    caller; 304 if the client's tag is current, else keep what its page needs (list_page)."""
+    found = caller()
+    admin = bool(found.is_admin)
+    row = cached(("caller tag", admin), lambda: CallerQuery.statement(asker(admin))).first()
+    _keep(CallerQuery.at(row), row.epoch, CallerQuery.tag(row, found.id))
+
+
+def _keep(at, epoch, etag):
+    conditional.check_read(etag)
+    setattr(g, _LISTED, Listed(at, epoch, etag))
+
+
+def list_page(stmt, model, args):
+    """A declared list's 200 (scoped_list, caller_list): one page of `stmt`'s rows of `model`, after
+    `args["after"]` and `args["limit"]` long, consistent with what the declaration's query read, with its
+    tag and cursor."""
+    listed = g.get(_LISTED)
+    if listed is None:
+        raise RuntimeError("resources.list_page serves a GET declared with scoped_list or caller_list "
+                           "(the declaration decides its tag); an undeclared list uses scoped_page.")
+    body, status, _ = page(listed.at, listed.epoch, stmt, model, args["limit"], args["after"], check=False)
+    return body, status, {"ETag": listed.etag}
+
+
+@functools.lru_cache(maxsize=256)
+def _one_column(rule):
+    """A read rule that takes the scope column alone (the caller from the request), as the rule's
+    three-argument form."""
+    return lambda scope, principal_id, is_admin: rule(scope)
 
 
 def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
-    """A list within one scope: 304 from the scope's watermark, else one page of items.
-
-    The cursor and the ETag both come from max(watermark, horizon), so the tag
-    is strong: the same tag always names the same body. `rule(scope)` says
-    whether the caller may read the scope. With `audience` (a principal id) the
-    list holds rows private to that principal, and the private watermark tags it.
-    """
-    key = str(scope) if audience is None else private_key(str(scope), audience)  # log keys are text
-    at, epoch = _scope_state(rule, scope, key)
-    return page(at, epoch, stmt, model, limit, after, audience=audience)
+    """A list within one scope that no declaration names (its scope is not in the URL: an event's
+    bookings): 404 unless `rule(scope)` lets the caller read the scope, 304 from the scope's watermark,
+    else one page of items, through the same tag query as a declared list's. With `audience` (the
+    caller's id) the list holds rows private to the caller, tagged by their private watermark."""
+    list_state(ScopeQuery(audience is not None), scope, rule=_one_column(rule))
+    return list_page(stmt, model, {"limit": limit, "after": after})
 
 
 @dataclass(frozen=True)
@@ -200,27 +248,6 @@ class Digest:
         part = functools.reduce(lambda a, b: a.concat("|").concat(b),
                                 [cast(c, String) for c in rows.selected_columns])
         return rows.with_only_columns(func.aggregate_strings(part, ";"), maintain_column_froms=True).scalar_subquery()
-
-
-def digest_page(rule, scope, digest, raw, principal_id, build, model, limit, after):
-    """A list tagged by `digest` (see Digest) for the query parameter's text `raw`; `build()` makes the
-    page's statement, only for a 200. The tag is weak: the body's cursor may move while the rows stay."""
-    at, epoch = _scope_state(rule, scope, scope)
-    found = cached(("digest", digest), lambda: select(
-        digest.aggregate(bindparam("scope", type_=String), bindparam("value", type_=String),
-                         bindparam("uid", type_=String)).label("digest")))
-    etag = digest_tag(found.first(scope=scope, value=digest.value(raw), uid=principal_id).digest)
-    conditional.check_read(etag)
-    body, status, headers = page(at, epoch, build(), model, limit, after, check=False)
-    return body, status, {"ETag": etag}
-
-
-def caller_page(principal, stmt, model, limit, after):
-    """A list of everything the caller can read (e.g. the scopes they belong to), tagged by their visible
-    watermark."""
-    row = state_of(bounds_and_watermark(principal.is_admin, False).first(uid=principal.id))
-    at = mark(row.upto, row.upto_stamp, row.horizon, row.horizon_stamp)
-    return page(at, row.epoch, stmt, model, limit, after, audience=principal.id)
 
 
 def page(at, epoch, stmt, model, limit, after, check=True, audience=None):

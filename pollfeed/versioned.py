@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, event
+from sqlalchemy import BigInteger, DateTime, Integer, String, cast, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .etags import version_tag
@@ -91,6 +91,12 @@ def _named(mapper, cls):
     if getattr(cls, "__change_type__", None) is None:
         raise TypeError(f"{cls.__name__}: a Versioned model names its type in the feed, e.g. "
                         f"__change_type__ = \"{cls.__name__.lower()}\"")
+
+
+def logged_id(column):
+    """A principal id column as the log keeps ids, text (feed_access.principal_id, private keys): an
+    integer key is cast, which PostgreSQL needs to compare them; a text one is used as it is."""
+    return column if isinstance(getattr(column, "type", None), String) else cast(column, String)
 
 
 def private_key(scope, principal_id):

@@ -49,7 +49,7 @@ class Projects(MethodView):
     def get(self, args):
         """List the projects the caller can read."""
         stmt = select(Project).where(access.readable(Project.id))
-        return resources.caller_page(g.principal, stmt, Project, args["limit"], args["after"])
+        return resources.list_page(stmt, Project, args)
 
     @blp.arguments(ProjectSchema)
     @blp.response(201, ProjectSchema, headers=ITEM_HEADERS)
@@ -106,8 +106,7 @@ class Members(MethodView):
     def get(self, args, project_id):
         """List a project's members."""
         stmt = select(Membership).where(Membership.project_id == project_id)
-        return resources.scoped_page(access.project_readable, project_id, stmt, Membership, args["limit"],
-                                     args["after"])
+        return resources.list_page(stmt, Membership, args)
 
 
 @blp.route("/projects/<project_id>/members/<user_id>")
@@ -163,7 +162,7 @@ class Statuses(MethodView):
     def get(self, args, project_id):
         """List a project's statuses (the board's columns)."""
         stmt = select(Status).where(Status.project_id == project_id)
-        return resources.scoped_page(access.project_readable, project_id, stmt, Status, args["limit"], args["after"])
+        return resources.list_page(stmt, Status, args)
 
     @blp.arguments(StatusSchema)
     @blp.response(201, StatusSchema, headers=ITEM_HEADERS)
@@ -246,7 +245,7 @@ class Tasks(MethodView):
         if args["q"]:
             pattern = access.like(args["q"])
             stmt = stmt.where(or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
-        return resources.scoped_page(access.project_readable, project_id, stmt, Task, args["limit"], args["after"])
+        return resources.list_page(stmt, Task, args)
 
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema, headers=ITEM_HEADERS)

@@ -75,7 +75,7 @@ class Events(MethodView):
             stmt = stmt.where(Event.ends_at >= args["from_"])
         if args["to"]:
             stmt = stmt.where(Event.starts_at <= args["to"])
-        return resources.scoped_page(project_readable, project_id, stmt, Event, args["limit"], args["after"])
+        return resources.list_page(stmt, Event, args)
 
     @blp.arguments(EventSchema)
     @blp.response(201, EventSchema, headers=ITEM_HEADERS)
@@ -100,9 +100,7 @@ class BookedEvents(MethodView):
         and not otherwise.
         """
         mine = select(Booking.event_id).where(Booking.project_id == project_id, Booking.user_id == g.principal.id)
-        return resources.digest_page(project_readable, project_id, BOOKED, "", g.principal.id,
-                                     lambda: select(Event).where(Event.id.in_(mine)), Event, args["limit"],
-                                     args["after"])
+        return resources.list_page(select(Event).where(Event.id.in_(mine)), Event, args)
 
 
 @blp.route("/events/<event_id>")

@@ -36,7 +36,7 @@ class Threads(MethodView):
     def get(self, args, project_id):
         """List a project's threads."""
         stmt = select(Thread).where(Thread.project_id == project_id)
-        return resources.scoped_page(project_readable, project_id, stmt, Thread, args["limit"], args["after"])
+        return resources.list_page(stmt, Thread, args)
 
     @blp.arguments(ThreadSchema)
     @blp.response(201, ThreadSchema, headers=ITEM_HEADERS)

@@ -16,7 +16,7 @@ from pollfeed import (
 )
 
 from ..auth import access
-from ..auth.access import project_readable, require_project
+from ..auth.access import require_project
 from ..extensions import db
 from .models import Notification, UnreadCount
 from .schemas import (
@@ -56,8 +56,7 @@ class Notifications(MethodView):
                                           Notification.user_id == g.principal.id)
         if args["unread"] is not None:
             stmt = stmt.where(Notification.read_at.is_(None) if args["unread"] else Notification.read_at.is_not(None))
-        return resources.scoped_page(project_readable, project_id, stmt, Notification, args["limit"],
-                                     args["after"], audience=g.principal.id)
+        return resources.list_page(stmt, Notification, args)
 
 
 @blp.route("/projects/<project_id>/notifications/unread-count")

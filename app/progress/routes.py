@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from pollfeed import Blueprint, resources
 
-from ..auth.access import project_readable
 from .models import Progress, Summary
 from .schemas import ProgressList, ProgressSchema, SummarySchema
 
@@ -20,7 +19,7 @@ class ProgressListView(MethodView):
     def get(self, args, project_id):
         """Every member's progress in the project (a leaderboard)."""
         stmt = select(Progress).where(Progress.project_id == project_id)
-        return resources.scoped_page(project_readable, project_id, stmt, Progress, args["limit"], args["after"])
+        return resources.list_page(stmt, Progress, args)
 
 
 @blp.route("/projects/<project_id>/progress/<user_id>")

@@ -12,23 +12,25 @@ unchanged: a tag that no longer matches (a 200), any other precondition header,
 a malformed request, an unknown route, a route that declares nothing, and any
 database error, so that 401, 404, 410 and the 503 mapping have one home.
 
-The declarations are the ones the Flask views serve themselves from: `item`
-loads the row for the view through `resources.read_item` with the same model,
-keys and read rule; list and feed views compute the same tags through
-`resources` and `feed`, whose expressions and rules the poll path's statements
-are built from. A differential test (tests/pollfeed/test_poll_path.py) keeps
-both paths' 304s equal, header by header, on every GET route.
+The declarations are the ones the Flask views serve themselves from: each owns
+a tag query (pollfeed.queries), protocol-free, that the Flask view runs with
+the request's caller before the view's own code, and that the poll path runs
+with the token's row joined in. A differential test
+(tests/pollfeed/test_poll_path.py) keeps both runs' 304s equal, header by
+header, on every GET route.
 
 Its parts:
 
 - `declarations`: what a pollable GET declares (`item`, `scoped_list`, `caller_list`, `feed`,
   `PrincipalSource`), the public names re-exported here;
-- `statements`: one statement per kind of declaration, from a token's hash to the tag's parts;
+- `statements`: a declaration's tag query with the token's row joined in, from a token's hash to the
+  tag's parts;
 - `matching`: which declared route a path names, through Flask's url_map;
 - `connection`: a connection per thread, and SQLite's memo of decisions under its record of commits;
 - `middleware`: `PollPath`, the WSGI middleware that puts them together, and `install`.
 """
 from ..callers import PRINCIPAL_KEY
+from ..queries import load_query
 from .connection import data_version
 from .declarations import (
     PRINCIPAL,
@@ -40,12 +42,11 @@ from .declarations import (
     caller_list,
     feed,
     item,
-    readable_rule,
     scoped_list,
 )
-from .middleware import PollPath, install, load_query
+from .middleware import PollPath, install
 
 __all__ = [
     "PRINCIPAL", "PRINCIPAL_KEY", "CallerList", "Feed", "Item", "PollPath", "PrincipalSource", "ScopedList",
-    "caller_list", "data_version", "feed", "install", "item", "load_query", "readable_rule", "scoped_list",
+    "caller_list", "data_version", "feed", "install", "item", "load_query", "scoped_list",
 ]

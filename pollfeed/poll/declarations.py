@@ -1,21 +1,20 @@
-"""What a pollable GET declares: its model and keys, or its scope, query schema and digest.
+"""What a pollable GET declares, and the Flask path it serves from the declaration.
 
-A declaration marks the view (`view.__poll__`); the Flask view serves itself from it (`item` loads the
-row through `resources.read_item`), and the poll path (pollfeed.poll.middleware) finds the same
-declaration through Flask's url_map and runs its statement (pollfeed.poll.statements).
+A declaration marks the view (`view.__poll__`) and owns its tag query (pollfeed.queries). Its Flask
+view runs that query first, with the request's caller (pollfeed.resources: read_declared, list_state,
+caller_state): 404 and 304 are decided there, before the view's own code, which then loads the row or the
+page only for a 200. The poll path (pollfeed.poll.middleware) finds the same declaration through Flask's
+url_map and runs the same query with the token's row joined in (pollfeed.poll.statements).
 """
 import functools
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
-from flask import current_app
+from ..queries import PRINCIPAL, CallerQuery, FeedQuery, ItemQuery, ScopeQuery
+from ..resources import caller_state, list_state, read_declared
 
-from ..callers import caller
-from ..problems import NotFound
-from ..resources import read_item
-
-#: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
-PRINCIPAL = "<principal>"
+__all__ = ["PRINCIPAL", "CallerList", "Feed", "Item", "PrincipalSource", "ScopedList", "caller_list", "feed",
+           "item", "scoped_list"]
 
 
 class PrincipalSource(NamedTuple):
@@ -30,33 +29,32 @@ class PrincipalSource(NamedTuple):
     digest: Callable[[str], str]  # token -> its stored hash
 
 
-def readable_rule(scope_column):
-    """The read rule for the Flask path (the caller from the request), as resources.read_item takes it."""
-    return current_app.extensions["pollfeed"].extension.rule()(scope_column)
-
-
 @dataclass(frozen=True)
 class Item:
-    """GET of one versioned row: `keys` map model attributes to URL variables (or PRINCIPAL)."""
+    """GET of one versioned row; `tags` (a queries.ItemQuery) names its model and keys."""
 
-    model: type
-    keys: tuple
+    tags: ItemQuery
     optional: bool = False
+    query = None  # items take no query arguments (Flask ignores them too)
 
 
 @dataclass(frozen=True)
 class ScopedList:
-    """GET of a list tagged by a scope's watermark (the caller's private one with `audience`).
+    """GET of a list within the scope named by the URL variable `scope_arg`; `tags` (a queries.ScopeQuery)
+    says what tags it. `query` is the view's query-string schema: a poll whose query it refuses goes to
+    Flask."""
 
-    `query` is the view's query-string schema: a poll whose query it refuses goes to Flask.
-    `digest` (a resources.Digest) makes the list digest-tagged instead: always, or when its
-    query parameter is given (a search).
-    """
-
-    scope_arg: str  # the URL variable that holds the scope id
-    audience: bool = False
+    scope_arg: str
+    tags: ScopeQuery
     query: Any = None
-    digest: Any = None
+
+
+@dataclass(frozen=True)
+class CallerList:
+    """GET of everything the caller can read (e.g. the scopes they belong to)."""
+
+    query: Any = None
+    tags = CallerQuery
 
 
 @dataclass(frozen=True)
@@ -64,44 +62,37 @@ class Feed:
     """GET /changes; `query` is the view's query-string schema, which the poll path loads too."""
 
     query: Any
+    tags = FeedQuery
 
 
-@dataclass(frozen=True)
-class CallerList:
-    """GET of everything the caller can read (e.g. the scopes they belong to), tagged by their visible
-    watermark."""
-
-    query: Any = None
-
-
-def _mark(spec):
+def _declare(spec, before):
+    """Mark the view with `spec`; `before(kwargs)` runs the declaration's query ahead of the view's own code
+    (None: the view runs it itself, as the feed does)."""
     def decorate(fn):
-        fn.__poll__ = spec
-        return fn
+        if before is None:
+            view = fn
+        else:
+            @functools.wraps(fn)
+            def view(*args, **kwargs):  # a MethodView's method (args: self, smorest's arguments) or a plain view
+                before(kwargs)
+                return fn(*args, **kwargs)
+        view.__poll__ = spec
+        return view
     return decorate
 
 
 def item(model, optional=False, **keys):
-    """Declare an item GET and serve the Flask path from the same declaration.
-
-    The view receives the loaded row (or None, with `optional`, when there is
-    none) in place of the URL variables named in `keys`; 404 and 304 are
-    decided before it runs, from the version alone.
-    """
-    spec = Item(model, tuple(keys.items()), optional)
+    """Declare an item GET: `keys` map the model's attributes to URL variables (or PRINCIPAL, the caller's
+    own id). The view receives the loaded row (or None, with `optional`, when there is none) in place of
+    the URL variables named in `keys`; 404 and 304 are decided before it runs, from the version alone."""
+    spec = Item(ItemQuery(model, tuple(keys.items())), optional)
 
     def decorate(fn):
         @functools.wraps(fn)
-        def view(*args, **kwargs):  # a MethodView's method (args: self, smorest's arguments) or a plain view
-            values = {attr: caller().id if var == PRINCIPAL else kwargs[var] for attr, var in spec.keys}
-            try:
-                obj = read_item(model, readable_rule, **values)
-            except NotFound:
-                if not optional:
-                    raise
-                obj = None
+        def view(*args, **kwargs):
+            obj = read_declared(spec.tags, kwargs, optional)
             if not optional:  # with `optional` the view answers for a missing row: it keeps the variables
-                for _attr, var in spec.keys:
+                for _attr, var in spec.tags.keys:
                     kwargs.pop(var, None)
             return fn(*args, obj, **kwargs)
 
@@ -112,16 +103,20 @@ def item(model, optional=False, **keys):
 
 
 def scoped_list(scope_arg, audience=False, query=None, digest=None):
-    """Declare a scoped list GET for the poll path (the view tags it with resources.scoped_page, or
-    with resources.digest_page and the same `digest`)."""
-    return _mark(ScopedList(scope_arg, audience, query, digest))
+    """Declare a list GET within the scope named by the URL variable `scope_arg`, tagged by the scope's
+    watermark (the caller's private one with `audience`: rows private to the caller), or with `digest`
+    (a resources.Digest) by a digest of the rows it depends on. 404 and 304 are decided before the view
+    runs; the view returns resources.list_page(stmt, Model, args)."""
+    spec = ScopedList(scope_arg, ScopeQuery(audience, digest), query)
+    return _declare(spec, lambda kwargs: list_state(spec.tags, kwargs[scope_arg], query=query))
 
 
 def caller_list(query=None):
-    """Declare a list of everything the caller can read (the view tags it with resources.caller_page)."""
-    return _mark(CallerList(query))
+    """Declare a list GET of everything the caller can read, tagged by the caller's visible watermark; the
+    view returns resources.list_page(stmt, Model, args)."""
+    return _declare(CallerList(query), lambda kwargs: caller_state())
 
 
 def feed(query):
     """Declare the change feed (the view tags it with feed.read); `query` is its query-string schema."""
-    return _mark(Feed(query))
+    return _declare(Feed(query), None)

@@ -1,7 +1,8 @@
 """The poll path's WSGI middleware: a conditional GET answered 304 by one SQL statement, ahead of Flask.
 
 It matches the path (pollfeed.poll.matching), loads the query string with the view's own schema and
-parser, runs the declaration's statement (pollfeed.poll.statements) on its own connection
+parser, runs the declaration's tag query (pollfeed.queries), the Flask view's own, with the token's row
+joined in (pollfeed.poll.statements) on its own connection
 (pollfeed.poll.connection), and when the client's If-None-Match names the tag it makes, answers 304
 with exactly the headers Flask's 304 would carry. Everything else goes to Flask unchanged.
 """
@@ -9,25 +10,21 @@ import hmac
 import logging
 from typing import Any, NamedTuple
 
-from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_etags
-from werkzeug.sansio.request import Request as SansioRequest
 
 from .. import cursor as cursors
 from ..callers import PRINCIPAL_KEY, Found
-from ..etags import digest_tag, list_tag, version_tag
-from ..feed import Query, at_position, can_follow, mark, page_tag, span, state_of
-from ..http import PARSER
+from ..feed import Query, at_position
 from ..lookup import Lookup
 from ..polling import advice_headers
+from ..problems import NotFound
+from ..queries import load_query
 from ..state import db
 from .connection import Connections
-from .declarations import PRINCIPAL, CallerList, Feed, Item, ScopedList
+from .declarations import CallerList, Feed, Item, ScopedList
 from .matching import Routes
-from .statements import build_caller, build_digest, build_feed, build_item, build_scoped, list_params
+from .statements import build
 
 log = logging.getLogger("pollfeed.poll")
 
@@ -39,17 +36,6 @@ class _Principal(NamedTuple):
 
     id: Any
     is_admin: bool
-
-
-def load_query(schema, query_string):
-    """What the view's schema makes of `query_string`, parsed as the Flask path parses it (werkzeug's
-    args, webargs' proxy and the views' own parser, pollfeed.http.Parser), or None: the parser refuses it
-    (a 400, Flask's to give)."""
-    req = SansioRequest("GET", "http", None, "", "/", query_string.encode("latin-1"), Headers(), None)
-    try:
-        return PARSER.parse(schema, req, location="query")
-    except (HTTPException, ValidationError):
-        return None
 
 
 class PollPath:
@@ -152,7 +138,7 @@ class PollPath:
                 return _FLASK  # a 400: Flask's
         self.local.caller = None  # set by _principal, if the statement found the token's principal
         if isinstance(spec, Feed):
-            tag = self._feed_tag(route, loaded, hashed)
+            tag = self._feed_tag(route, spec, loaded, hashed)
         else:
             tag = self._tag(route, spec, values, loaded, hashed)
         return (None if tag is None else route.rule, tag, self.local.caller)
@@ -188,81 +174,64 @@ class PollPath:
         return _Principal(row.pf_principal_id, bool(row.pf_is_admin))
 
     def _tag(self, route, spec, values, loaded, hashed):
+        """The declaration's tag, from its query (pollfeed.queries) run with the token's row."""
+        tags = spec.tags
         if isinstance(spec, Item):
-            params = {f"u_{var}": values[var] for _attr, var in spec.keys if var != PRINCIPAL}
-            row = self._run(route, "item", lambda: build_item(self.ext, spec), {"pf_hash": hashed, **params})
-            if self._principal(row, hashed) is None:
-                return None
-            return version_tag(row.version, row.stamp, row.audience if spec.model.__audience_attr__ else None)
-        if isinstance(spec, ScopedList) and spec.digest is not None and (
-                spec.digest.param is None or loaded.get(spec.digest.param)):
-            scope = values[spec.scope_arg]
-            value = spec.digest.value(loaded[spec.digest.param]) if spec.digest.param else ""
+            row = self._run(route, "item", lambda: build(self.ext, spec),
+                            {"pf_hash": hashed, **tags.params(values)})
+            return None if self._principal(row, hashed) is None else tags.tag(row)
+        if isinstance(spec, CallerList):
+            row = self._run(route, "caller", lambda: build(self.ext, spec), {"pf_hash": hashed})
+            principal = self._principal(row, hashed)
+            return None if principal is None else tags.tag(row, principal.id)
+        if not isinstance(spec, ScopedList):
+            return None
+        scope = values[spec.scope_arg]
+        digested, value = tags.digested(loaded)
+        memo_key = (route.rule, scope, value, hashed)
+        memo = self.digests.get(memo_key) if digested else None
+        if memo is not None:
             # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to
             # a row it covers is a change in the scope. So a repeated search poll reads only the watermark
             # (the list's statement) and reuses the digest; it aggregates again once the watermark moved.
-            memo_key = (route.rule, scope, value, hashed)
-            memo = self.digests.get(memo_key)
-            if memo is not None:
-                row = self._run(route, "list", lambda: build_scoped(self.ext, spec),
-                                list_params(hashed, scope))
-                if self._principal(row, hashed) is None:
-                    return None
-                if (row.position, row.stamp) == memo[0]:
-                    return memo[1]
-            row = self._run(route, "digest", lambda: build_digest(self.ext, spec),
-                            {"pf_hash": hashed, "u_scope": scope, "u_scope_d": scope, "u_scope_exists": scope,
-                             "u_scope_w": str(scope), "u_value": value})
+            row = self._run(route, ("list", False), lambda: build(self.ext, spec, False),
+                            {"pf_hash": hashed, **tags.params(scope)})
             if self._principal(row, hashed) is None:
                 return None
-            tag = digest_tag(row.digest)
+            if (row.position, row.stamp) == memo[0]:
+                return memo[1]
+        row = self._run(route, ("list", digested), lambda: build(self.ext, spec, digested),
+                        {"pf_hash": hashed, **tags.params(scope, value)})
+        principal = self._principal(row, hashed)
+        if principal is None:
+            return None
+        tag = tags.tag(row, principal.id, digested)
+        if digested:
             if len(self.digests) >= 8192:
                 self.digests.clear()
             self.digests[memo_key] = ((row.position, row.stamp), tag)
-            return tag
-        if isinstance(spec, ScopedList):
-            scope = values[spec.scope_arg]
-            row = self._run(route, "list", lambda: build_scoped(self.ext, spec),
-                            list_params(hashed, scope))
-            principal = self._principal(row, hashed)
-            if principal is None:
-                return None
-            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp),
-                            principal.id if spec.audience else None)
-        if isinstance(spec, CallerList):
-            row = self._run(route, "caller", lambda: build_caller(self.ext), {"pf_hash": hashed})
-            principal = self._principal(row, hashed)
-            if principal is None:
-                return None
-            return list_tag(*mark(row.position, row.stamp, row.horizon, row.horizon_stamp), principal.id)
-        return None
+        return tag
 
-    def _feed_tag(self, route, loaded, hashed):
-        """The feed page's tag, from the query as routes.ChangesArgs loaded it (limits, types, cursor
-        characters: its rules, not a copy)."""
-        since_text, limit, scope = loaded["since"], loaded["limit"], loaded["scope_id"]
-        types, include = tuple(loaded["types"] or ()), loaded["include"]
+    def _feed_tag(self, route, spec, loaded, hashed):
+        """The feed page's tag, from its query (feed.FeedQuery) run with the token's row; the query string as
+        routes.ChangesArgs loaded it (limits, types, cursor characters: its rules, not a copy)."""
+        since_text, scope = loaded["since"], loaded["scope_id"]
         scoped = scope is not None
         try:
             parsed, at = at_position(since_text)
         except cursors.BadCursor:
             return None  # 400: Flask's
-        params = {"pf_hash": hashed, "f_at": at}
-        if scoped:
-            params.update(f_scope=scope, f_scope2=scope, f_scope3=scope, f_scope4=scope)
-        row = self._run(route, ("feed", scoped), lambda: build_feed(self.ext, scoped), params)
+        row = self._run(route, ("feed", scoped), lambda: build(self.ext, spec, scoped),
+                        {"pf_hash": hashed, **spec.tags.params(scope, at)})
         principal = self._principal(row, hashed)
         if principal is None:
             return None
+        query = Query(since=since_text, limit=loaded["limit"], scope=scope, types=tuple(loaded["types"] or ()),
+                      include_resource=loaded["include"] == "resource")
         try:
-            state, page_span = span(since_text, parsed, state_of(row))
-        except (cursors.CursorUnknown, cursors.CursorExpired):
-            return None  # 410: Flask's
-        if scoped and not can_follow(principal.is_admin, row.access_end, page_span.since):
-            return None  # 404: Flask's
-        query = Query(since=since_text, limit=limit, scope=scope, types=types,
-                      include_resource=include == "resource")
-        return page_tag(principal.id, principal.is_admin, query, state, page_span)
+            return spec.tags.decide(row, query, parsed, principal.id, principal.is_admin)[2]
+        except (cursors.CursorUnknown, cursors.CursorExpired, NotFound):
+            return None  # 410 or 404: Flask's
 
 
 def install(app):

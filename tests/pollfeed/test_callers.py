@@ -87,7 +87,7 @@ def host(tmp_path):
         @blp.scoped_list(list_schema(TicketSchema, "TicketList"), "team_id")
         def get(self, args, team_id):
             stmt = select(Ticket).where(Ticket.team_id == team_id)
-            return resources.scoped_page(readable, team_id, stmt, Ticket, args["limit"], args["after"])
+            return resources.list_page(stmt, Ticket, args)
 
     @app.post("/login/<name>")
     def login(name):

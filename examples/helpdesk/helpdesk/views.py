@@ -49,7 +49,7 @@ class Tickets(MethodView):
     def get(self, args, team_id):
         """The team's tickets: 304 from the team's watermark."""
         stmt = select(Ticket).where(Ticket.team_id == team_id)
-        return resources.scoped_page(readable, team_id, stmt, Ticket, args["limit"], args["after"])
+        return resources.list_page(stmt, Ticket, args)
 
     @blp.arguments(TicketSchema)
     @blp.response(201, TicketSchema, headers=ITEM_HEADERS)
