@@ -1,6 +1,4 @@
 """Unbound extension instances; create_app binds them."""
-from apispec.ext.marshmallow import MarshmallowPlugin
-from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -21,14 +19,7 @@ migrate = Migrate()
 migrate.configure(include_migrations)  # the engine's revisions come first (pollfeed/versions)
 
 
-def _schema_name(schema):
-    """OpenAPI component names: TaskSchema -> Task, its partial (PATCH) form -> TaskUpdate."""
-    cls = resolve_schema_cls(schema)
-    name = cls.__name__.removesuffix("Schema")
-    return name + "Update" if getattr(schema, "partial", False) else name
-
-
-api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
+api = Api()  # its component names: TaskSchema -> Task, its partial (PATCH) form -> TaskUpdate (the engine's)
 
 #: The engine, bound to the server's own database and OpenAPI document.
 pf = Pollfeed(db=db, api=api, scope="project")  # the wire: ?project= and project_id

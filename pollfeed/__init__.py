@@ -29,7 +29,7 @@ from . import (
     routes,
     settings,
 )
-from .callers import PRINCIPAL_KEY, Caller, Unauthorized, authenticate, caller
+from .callers import PRINCIPAL_KEY, Caller, PrincipalSource, Unauthorized, authenticate, caller, new_token, token_digest
 from .changelog import FeedState, actor
 from .cli import cli
 from .etags import principal_tag, version_tag
@@ -38,7 +38,6 @@ from .http import ITEM_HEADERS, LIST_HEADERS, READ_DOC, WRITE_DOC, PageArgs, lis
 from .ids import new_id
 from .lookup import Lookup
 from .migrate import include_migrations
-from .poll import PrincipalSource
 from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from .resources import locked
 from .state import NAMING_CONVENTION, metadata
@@ -75,7 +74,8 @@ __all__ = [
     "ITEM_HEADERS", "LIST_HEADERS", "READ_DOC", "WRITE_DOC", "Blueprint", "Lookup", "PageArgs", "StrictBoolean",
     "StrictInteger", "Timestamp", "VersionedSchema", "list_schema", "locked", "principal_tag", "version_tag",
     # callers
-    "PRINCIPAL_KEY", "Caller", "PrincipalSource", "Unauthorized", "authenticate", "caller",
+    "PRINCIPAL_KEY", "Caller", "PrincipalSource", "Unauthorized", "authenticate", "caller", "new_token",
+    "token_digest",
     # problems (problem+json errors)
     "Conflict", "Forbidden", "NotFound", "Problem", "ValidationFailed",
     # public namespaces

@@ -13,8 +13,10 @@ one of three ways:
 
 Ids are text to the engine (they are JSON strings on the wire, whatever their type in the database).
 """
+import hashlib
 import hmac
-from typing import NamedTuple
+import secrets
+from typing import Any, Callable, NamedTuple
 
 from flask import current_app, g, request
 from sqlalchemy import Boolean, String, bindparam, select
@@ -42,6 +44,37 @@ class Caller(NamedTuple):
     id: str
     name: str
     is_admin: bool
+
+
+def token_digest(token):
+    """A bearer token's stored form: its SHA-256, in hex (64 characters). A token is random (new_token),
+    so a fast hash is enough: nobody recovers a token from its hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(prefix=""):
+    """A new bearer token and what to store of it: (token, token_digest(token)). Show the token once;
+    keep only the digest."""
+    token = prefix + secrets.token_urlsafe(32)
+    return token, token_digest(token)
+
+
+class PrincipalSource(NamedTuple):
+    """How a bearer token's stored hash finds its principal, in SQL (Pollfeed.bearer_tokens): the host's
+    tables and columns."""
+
+    source: Any  # a FROM clause joining the host's tokens to its principals
+    token_hash: Any
+    principal_id: Any
+    is_admin: Any
+    name: Any
+    valid: Any = None  # a clause: the token is usable (not revoked, not expired); None: every stored token is
+    digest: Callable[[str], str] = token_digest  # token -> its stored hash
+
+    def finds(self):
+        """The criteria: the token whose hash is bound as pf_hash, if it is valid."""
+        found = self.token_hash == bindparam("pf_hash", type_=String)
+        return (found,) if self.valid is None else (found, self.valid)
 
 
 class Unauthorized(Problem):
@@ -80,7 +113,7 @@ def bearer_loader(source):
     statement = Lookup(
         select(source.token_hash.label("token_hash"), source.principal_id.label("principal_id"),
                source.name.label("name"), source.is_admin.label("is_admin")).select_from(source.source)
-        .where(source.token_hash == bindparam("pf_hash", type_=String), source.valid))
+        .where(*source.finds()))
 
     def load():
         header = request.headers.get("Authorization", "")

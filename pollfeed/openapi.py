@@ -193,6 +193,27 @@ def init_app(api, require_if_match=True):
     plugin = ProblemDocs(require_if_match)
     plugin.init_spec(api.spec)
     api.spec.plugins.append(plugin)
+    name_partial_schemas(api.ma_plugin)
+
+
+def name_partial_schemas(plugin):
+    """A schema loaded with partial=True (a PATCH's body: every field optional) is a component of its own,
+    `<Name>Update` beside `<Name>`, where the app's name resolver does not tell them apart already: no
+    second schema class to write for it, and no name apispec has to make unique."""
+    base = plugin.schema_name_resolver
+    if getattr(base, "names_partial_schemas", False):
+        return
+
+    def resolve(schema):
+        name = base(schema)
+        if name and getattr(schema, "partial", False) and name == base(type(schema)):
+            return name + "Update"
+        return name
+
+    resolve.names_partial_schemas = True
+    plugin.schema_name_resolver = resolve
+    if plugin.converter is not None:
+        plugin.converter.schema_name_resolver = resolve
 
 
 def link_creations(spec):

@@ -8,25 +8,14 @@ url_map and runs the same query with the token's row joined in (pollfeed.poll.st
 """
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any
 
+from ..callers import PrincipalSource
 from ..queries import PRINCIPAL, CallerQuery, FeedQuery, ItemQuery, ScopeQuery
 from ..resources import caller_state, list_state, read_declared
 
 __all__ = ["PRINCIPAL", "CallerList", "Feed", "Item", "PrincipalSource", "ScopedList", "caller_list", "feed",
            "item", "scoped_list"]
-
-
-class PrincipalSource(NamedTuple):
-    """How a token's hash finds its principal, in SQL (Pollfeed.bearer_tokens): the host's columns."""
-
-    source: Any  # a FROM clause joining the host's tokens to its principals
-    token_hash: Any
-    principal_id: Any
-    is_admin: Any
-    name: Any
-    valid: Any  # a clause: the token is not revoked
-    digest: Callable[[str], str]  # token -> its stored hash
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,6 @@ joined in (with_token): one statement goes from the token's hash to the principa
 pf_*), the read rule, and the version or watermark the tag is made of. They are built once per route
 and compiled once per dialect (lookup.Lookup).
 """
-from sqlalchemy import String, bindparam
-
 from ..queries import Asker
 from .declarations import Item, ScopedList
 
@@ -23,7 +21,7 @@ def with_token(ext, stmt):
     p = ext.tokens
     return (stmt.add_columns(p.token_hash.label("pf_token_hash"), p.principal_id.label("pf_principal_id"),
                              p.is_admin.label("pf_is_admin"), p.name.label("pf_name"))
-            .select_from(p.source).where(p.token_hash == bindparam("pf_hash", type_=String), p.valid))
+            .select_from(p.source).where(*p.finds()))
 
 
 def build(ext, spec, *args):

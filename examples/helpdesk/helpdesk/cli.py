@@ -1,11 +1,11 @@
 """flask helpdesk add-team NAME | add-user NAME [--admin] [--team ID ...] (prints the user's token)."""
-import secrets
-
 import click
 from flask.cli import AppGroup
 
+from pollfeed import new_token
+
 from . import db
-from .models import ApiToken, Member, Team, User, digest
+from .models import ApiToken, Member, Team, User
 
 helpdesk = AppGroup("helpdesk", help="Teams, users and their tokens.")
 
@@ -27,8 +27,8 @@ def add_user(name, admin, teams):
     user = User(name=name, is_admin=admin)
     db.session.add(user)
     db.session.flush()
-    token = "hd_" + secrets.token_urlsafe(32)
-    db.session.add_all([ApiToken(token_hash=digest(token), user_id=user.id),
+    token, hashed = new_token("hd_")
+    db.session.add_all([ApiToken(token_hash=hashed, user_id=user.id),
                         *(Member(team_id=team, user_id=user.id) for team in teams)])
     db.session.commit()
     click.echo(token)  # shown once: only its hash is stored

@@ -27,10 +27,6 @@ class CommentSchema(VersionedSchema):
     body = fields.String(required=True)
 
 
-class TicketUpdate(TicketSchema):
-    """Any of a ticket's fields: loaded with partial=True (a name of its own in the OpenAPI document)."""
-
-
 pf.represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
 pf.represent("comment", CommentSchema().dump)
 blp = Blueprint("helpdesk", __name__)
@@ -65,7 +61,7 @@ class TicketItem(MethodView):
         """One ticket: 304 from its version."""
         return resources.ok(ticket)
 
-    @blp.arguments(TicketUpdate(partial=True))
+    @blp.arguments(TicketSchema(partial=True))  # any of its fields ("TicketUpdate" in the OpenAPI document)
     @blp.response(200, TicketSchema, headers=ITEM_HEADERS)
     def patch(self, data, ticket_id):
         """Update a ticket: If-Match required (428), a stale one is 412."""
