@@ -14,6 +14,8 @@ lives in `app.extensions["pollfeed"]`.
 import functools
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from . import (
     callers,
     changelog,
@@ -106,6 +108,20 @@ class AppState:
     #: Changes serialised as JSON, by epoch and row (feed.read): this app's database's.
     serialised: dict = field(default_factory=dict)
     _bearer: object = None
+    _representations: dict = None
+
+    def representations(self):
+        """change type -> dump, for the feed's ?include=resource: the declared ones (pf.represent), else the
+        response schema of the first item GET declared for the type's model (made once per app, on first use:
+        routes are registered after init_app)."""
+        if self._representations is None:
+            found = {}
+            for view in current_app.view_functions.values():
+                spec = getattr(getattr(getattr(view, "view_class", None), "get", view), "__poll__", None)
+                if getattr(spec, "dump", None) is not None:
+                    found.setdefault(spec.tags.model.__change_type__, spec.dump)
+            self._representations = {**found, **self.extension.representations}
+        return self._representations
 
     @property
     def loader(self):
@@ -202,7 +218,8 @@ class Pollfeed:
 
     def represent(self, change_type, dump):
         """Declare how the feed embeds the current representation of `change_type` (`?include=resource`):
-        `dump(obj)` returns a dict, typically a schema's `dump`. A type without one embeds null."""
+        `dump(obj)` returns a dict, typically a schema's `dump`. Without one, a type embeds what the
+        response schema of its model's item GET (a Blueprint's `item`) dumps, or null where there is none."""
         self.representations[change_type] = dump
         return dump
 

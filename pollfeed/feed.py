@@ -436,7 +436,7 @@ def _embed(principal, changes):
             db.session.scalars(select(a.scope_id).where(a.principal_id == principal.id, a.end_pos.is_(None)))
         )
     ext = app_state()
-    types, representations = models(ext.db.metadata), ext.extension.representations
+    types, representations = models(ext.db.metadata), ext.representations()
     by_type = {}
     for ch in changes:
         by_type.setdefault(ch["type"], set()).add(ch["id"])

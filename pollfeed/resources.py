@@ -141,6 +141,14 @@ def delete_each(model, *criteria):
     db.session.flush()
 
 
+def create(obj, location):
+    """Add `obj`, commit (resources.commit: the row gets its id, version and log entry), and answer 201
+    with its validators and Location: `location` with `{id}` for the new row's id ("/tickets/{id}")."""
+    db.session.add(obj)
+    commit()
+    return created(obj, location.format(id=obj.id))
+
+
 def created(obj, location):
     """A 201 with the new item's validators and Location."""
     return obj, 201, {**headers(obj), "Location": location}

@@ -35,11 +35,12 @@ class Blueprint(flask_smorest.Blueprint):
         return super().arguments(schema, location=location, **kwargs)
 
     def item(self, schema, model, optional=False, **keys):
-        """GET of one versioned row (see poll.item): the view receives the row."""
+        """GET of one versioned row (see poll.item): the view receives the row; `schema` is also how the
+        feed embeds the model's changes (`?include=resource`), unless pf.represent declares another."""
         from . import poll
 
         return _stacked(self.response(200, schema, headers=ITEM_HEADERS), self.doc(responses=READ_DOC),
-                        poll.item(model, optional, **keys))
+                        poll.item(model, optional, _instance(schema).dump, **keys))
 
     def scoped_list(self, schema, scope_arg, query=PageArgs, audience=False, digest=None):
         """GET of a list within the scope named by the URL variable `scope_arg` (see poll.scoped_list);

@@ -170,10 +170,7 @@ class Statuses(MethodView):
     def post(self, data, project_id):
         """Create a status."""
         access.require_project(project_id)
-        status = Status(project_id=project_id, **data)
-        db.session.add(status)
-        resources.commit()
-        return resources.created(status, f"/statuses/{status.id}")
+        return resources.create(Status(project_id=project_id, **data), "/statuses/{id}")
 
 
 @blp.route("/statuses/<status_id>")

@@ -52,10 +52,7 @@ class Customers(MethodView):
     def post(self, data, project_id):
         """Add a customer."""
         require_project(project_id)
-        customer = Customer(project_id=project_id, **data)
-        db.session.add(customer)
-        resources.commit()
-        return resources.created(customer, f"/customers/{customer.id}")
+        return resources.create(Customer(project_id=project_id, **data), "/customers/{id}")
 
 
 @blp.route("/customers/<customer_id>")

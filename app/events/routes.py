@@ -84,9 +84,7 @@ class Events(MethodView):
         """Propose an event (any member); it starts `pending` until an owner or admin decides."""
         require_project(project_id)
         event = Event(project_id=project_id, owner_id=g.principal.id, status="pending", booked=0, **data)
-        db.session.add(event)
-        resources.commit()
-        return resources.created(event, f"/events/{event.id}")
+        return resources.create(event, "/events/{id}")
 
 
 @blp.route("/projects/<project_id>/booked-events")

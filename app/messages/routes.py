@@ -45,9 +45,7 @@ class Threads(MethodView):
         """Start a thread."""
         require_project(project_id)
         thread = Thread(project_id=project_id, created_by=g.principal.id, message_count=0, **data)
-        db.session.add(thread)
-        resources.commit()
-        return resources.created(thread, f"/threads/{thread.id}")
+        return resources.create(thread, "/threads/{id}")
 
 
 @blp.route("/threads/<thread_id>")

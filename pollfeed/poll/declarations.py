@@ -24,6 +24,9 @@ class Item:
 
     tags: ItemQuery
     optional: bool = False
+    #: How the route's response schema dumps a row (given by a Blueprint's item): the feed embeds the
+    #: model's changes with it (`?include=resource`) unless the app declared pf.represent for its type.
+    dump: Any = None
     query = None  # items take no query arguments (Flask ignores them too)
 
 
@@ -70,11 +73,12 @@ def _declare(spec, before):
     return decorate
 
 
-def item(model, optional=False, **keys):
+def item(model, optional=False, dump=None, **keys):
     """Declare an item GET: `keys` map the model's attributes to URL variables (or PRINCIPAL, the caller's
     own id). The view receives the loaded row (or None, with `optional`, when there is none) in place of
-    the URL variables named in `keys`; 404 and 304 are decided before it runs, from the version alone."""
-    spec = Item(ItemQuery(model, tuple(keys.items())), optional)
+    the URL variables named in `keys`; 404 and 304 are decided before it runs, from the version alone.
+    `dump(row)` (a schema's dump) is how the feed embeds the model's changes, unless pf.represent says."""
+    spec = Item(ItemQuery(model, tuple(keys.items())), optional, dump)
 
     def decorate(fn):
         @functools.wraps(fn)

@@ -27,16 +27,8 @@ class CommentSchema(VersionedSchema):
     body = fields.String(required=True)
 
 
-pf.represent("ticket", TicketSchema().dump)  # the feed's ?include=resource
-pf.represent("comment", CommentSchema().dump)
 blp = Blueprint("helpdesk", __name__)
 blp.before_request(authenticate)  # every route needs a caller (401 without one)
-
-
-def created(obj, location):
-    db.session.add(obj)
-    resources.commit()
-    return resources.created(obj, location.format(obj.id))
 
 
 @blp.route("/teams/<int:team_id>/tickets")
@@ -51,7 +43,7 @@ class Tickets(MethodView):
     @blp.response(201, TicketSchema, headers=ITEM_HEADERS)
     def post(self, data, team_id):
         team = resources.find_item(Team, readable, id=team_id)  # 404 unless the caller reads the team
-        return created(Ticket(team_id=team.id, **data), "/tickets/{}")
+        return resources.create(Ticket(team_id=team.id, **data), "/tickets/{id}")
 
 
 @blp.route("/tickets/<int:ticket_id>")
@@ -85,7 +77,7 @@ class Comments(MethodView):
     @blp.response(201, CommentSchema, headers=ITEM_HEADERS)
     def post(self, data, ticket_id):
         ticket = resources.find_item(Ticket, readable, id=ticket_id)
-        return created(Comment(team_id=ticket.team_id, ticket_id=ticket.id, **data), "/comments/{}")
+        return resources.create(Comment(team_id=ticket.team_id, ticket_id=ticket.id, **data), "/comments/{id}")
 
 
 @blp.route("/comments/<int:comment_id>")
