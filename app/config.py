@@ -5,6 +5,8 @@ of their variables, and the engine parses and checks them when it is set up, nam
 """
 import os
 
+from pollfeed import parse_boolean
+
 #: The engine's settings that the server reads from variables of these names, passed on as POLLFEED_<name>.
 #: Their defaults are the engine's own (pollfeed/settings.py).
 ENGINE = ("REQUIRE_IF_MATCH", "POLL_INTERVAL_VISIBLE", "POLL_INTERVAL_HIDDEN", "POLL_INTERVAL_MAX", "OVERLOAD_DELAY",
@@ -12,13 +14,12 @@ ENGINE = ("REQUIRE_IF_MATCH", "POLL_INTERVAL_VISIBLE", "POLL_INTERVAL_HIDDEN", "
 
 
 def boolean(name, text):
-    """'true'/'false' (and 1/0, yes/no, on/off) as a bool; a ValueError naming the variable otherwise."""
-    value = str(text).strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"{name}: not a boolean: {text!r} (use true or false)")
+    """'true'/'false' (and 1/0, yes/no, on/off) as a bool, as the engine reads its settings; a ValueError
+    naming the variable otherwise."""
+    try:
+        return parse_boolean(text)
+    except ValueError as refused:
+        raise ValueError(f"{name}: {refused}") from None
 
 
 def load(environ=None, instance_path="instance"):

@@ -42,6 +42,7 @@ from .lookup import Lookup
 from .migrate import include_migrations
 from .problems import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from .resources import locked
+from .settings import boolean as parse_boolean
 from .state import NAMING_CONVENTION, metadata
 from .versioned import Grant, Versioned, utcnow
 
@@ -69,7 +70,7 @@ __version__ = "0.1.0"
 #: helpers), conditional (preconditions), idempotency, openapi, polling (advice and the load gate), guards.
 __all__ = [
     # the extension
-    "NAMING_CONVENTION", "Pollfeed", "__version__", "include_migrations", "metadata",
+    "NAMING_CONVENTION", "Pollfeed", "__version__", "include_migrations", "metadata", "parse_boolean",
     # models
     "FeedState", "Grant", "Versioned", "actor", "new_id", "utcnow",
     # schemas, views and tags

@@ -25,7 +25,8 @@ def parse_duration(text):
     return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
 
 
-def _boolean(value):
+def boolean(value):
+    """A setting's text as a bool: true/false, 1/0, yes/no, on/off (any case); a ValueError otherwise."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -64,7 +65,7 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("REQUIRE_IF_MATCH", True, _boolean,
+    Setting("REQUIRE_IF_MATCH", True, boolean,
             "PATCH, PUT and DELETE without If-Match or If-Unmodified-Since are 428"),
     Setting("POLL_INTERVAL_VISIBLE", 5, _number(int, 1), "seconds advised in Poll-Interval for a visible page"),
     Setting("POLL_INTERVAL_HIDDEN", 60, _number(int, 0), "seconds advised for a hidden page; 0: stop while hidden"),
@@ -76,9 +77,9 @@ SETTINGS = (
     Setting("CHANGES_RETENTION", timedelta(days=7), parse_duration, "how long `flask pollfeed compact` keeps changes"),
     Setting("IDEMPOTENCY_TTL", timedelta(hours=24), parse_duration,
             "how long the first answer to an Idempotency-Key is kept for its retries"),
-    Setting("POLL_PATH", True, _boolean, "answer conditional polls (304) ahead of Flask with one SQL statement"),
-    Setting("POLL_MEMO", True, _boolean, "SQLite: the poll path remembers decisions until the next commit"),
-    Setting("CORS", False, _boolean,
+    Setting("POLL_PATH", True, boolean, "answer conditional polls (304) ahead of Flask with one SQL statement"),
+    Setting("POLL_MEMO", True, boolean, "SQLite: the poll path remembers decisions until the next commit"),
+    Setting("CORS", False, boolean,
             "the app answers cross-origin requests: Vary names Origin, and the poll path leaves them to Flask"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
