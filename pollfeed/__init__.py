@@ -113,16 +113,22 @@ class AppState:
 
     def representations(self):
         """change type -> dump, for the feed's ?include=resource: the declared ones (pf.represent), else the
-        response schema of the first item GET declared for the type's model (made once per app, on first use:
-        routes are registered after init_app)."""
+        response schema of the first item GET declared for the type's model (found once per app, on first
+        use: routes are registered after init_app). Not an item keyed by the caller's own id (a PRINCIPAL
+        key) on a model without `__audience_attr__`: the feed shows its changes to the whole scope, and
+        its body is only its owner's to read."""
         if self._representations is None:
             found = {}
             for view in current_app.view_functions.values():
                 spec = getattr(getattr(getattr(view, "view_class", None), "get", view), "__poll__", None)
-                if getattr(spec, "dump", None) is not None:
-                    found.setdefault(spec.tags.model.__change_type__, spec.dump)
-            self._representations = {**found, **self.extension.representations}
-        return self._representations
+                if getattr(spec, "dump", None) is None:
+                    continue
+                model = spec.tags.model
+                if model.__audience_attr__ is None and any(var == poll.PRINCIPAL for _a, var in spec.tags.keys):
+                    continue
+                found.setdefault(model.__change_type__, spec.dump)
+            self._representations = found
+        return {**self._representations, **self.extension.representations}
 
     @property
     def loader(self):

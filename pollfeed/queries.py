@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
-from sqlalchemy import Boolean, String, bindparam, exists, literal, or_, select
+from sqlalchemy import Boolean, String, bindparam, cast, exists, literal, or_, select
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
@@ -64,11 +64,27 @@ def load_query(schema, query_string):
         return None
 
 
-def scope_exists(metadata, scope):
-    """The scope names something that exists: a row of a model that is its own scope (`__scope_attr__`
-    "id"); true where there is none."""
+def scope_owners(metadata, name):
+    """The models a scope id names a row of: the one whose change type is the scope's name on the wire
+    (Pollfeed(scope=...): "team" for Team), else every model that is its own scope (`__scope_attr__`
+    "id"); none where no model is (then nothing checks that a scope exists but the read rule)."""
     owners = [m for m in models(metadata).values() if m.__scope_attr__ == "id"]
+    return [m for m in owners if m.__change_type__ == name] or owners
+
+
+def scope_exists(owners, scope):
+    """The scope names a row of one of `owners` (scope_owners); true where there are none."""
     return or_(*(exists().where(m.id == scope) for m in owners)) if owners else literal(True, Boolean)
+
+
+def _as_column(value, column):
+    """`value` (the caller's id, typed as the token source's principal column) compared to `column`: cast
+    to the column's type where the two differ (a text user_id beside integer user ids), which PostgreSQL
+    needs."""
+    kind = getattr(value, "type", None)
+    if kind is None or kind._type_affinity is column.type._type_affinity:
+        return value
+    return cast(value, column.type)
 
 
 @dataclass(frozen=True)
@@ -82,8 +98,8 @@ class ItemQuery:
 
     def statement(self, rule, who):
         model = self.model
-        criteria = [getattr(model, attr) == (who.principal_id if var == PRINCIPAL else
-                                             bindparam(f"u_{var}", type_=getattr(model, attr).type))
+        criteria = [getattr(model, attr) == (_as_column(who.principal_id, getattr(model, attr)) if var == PRINCIPAL
+                                             else bindparam(f"u_{var}", type_=getattr(model, attr).type))
                     for attr, var in self.keys]  # the URL's value as its converter made it, typed as its column
         audience = getattr(model, model.__audience_attr__) if model.__audience_attr__ else model.id
         return select(model.id.label("id"), model.version.label("version"), model.stamp.label("stamp"),
@@ -116,16 +132,18 @@ class ScopeQuery:
             return False, None
         return True, (d.value(loaded[d.param]) if d.param else "")
 
-    def statement(self, rule, who, metadata, digested=False):
+    def statement(self, rule, who, owners, digested=False, audience=None):
+        """`owners`: the scope's models (scope_owners); `audience`: whose private rows the list holds, SQL
+        (by default the asker's)."""
         st = FeedState.__table__.c
         key = bindparam("u_scope_key", type_=String)  # log keys are text
         if self.audience:
-            key = private_key(key, logged_id(who.principal_id))
+            key = private_key(key, logged_id(who.principal_id if audience is None else audience))
         parts = [self.digest.aggregate(bindparam("u_scope_d"), bindparam("u_value", type_=String),
                                        who.principal_id).label("digest")] if digested else []
         return select(scope_position(key).label("position"), scope_stamp(key).label("stamp"), st.horizon,
                       st.horizon_stamp, st.epoch, *parts).where(
-            st.id == 1, scope_exists(metadata, bindparam("u_scope_exists")),
+            st.id == 1, scope_exists(owners, bindparam("u_scope_exists")),
             # untyped: the scope takes the type of the host's column it meets
             rule(bindparam("u_scope"), who.principal_id, who.is_admin))
 
@@ -144,9 +162,10 @@ class ScopeQuery:
         return mark(row.position, row.stamp, row.horizon, row.horizon_stamp)
 
     def tag(self, row, principal_id, digested=False):
+        """The list's tag; `principal_id`: whose private rows it holds (with `audience`)."""
         if digested:
             return digest_tag(row.digest)
-        return list_tag(*self.at(row), str(principal_id) if self.audience else None)
+        return list_tag(*self.at(row), _audience(principal_id) if self.audience else None)
 
 
 class CallerQuery:
@@ -164,4 +183,9 @@ class CallerQuery:
 
     @staticmethod
     def tag(row, principal_id):
-        return list_tag(*ScopeQuery.at(row), str(principal_id))
+        return list_tag(*ScopeQuery.at(row), _audience(principal_id))
+
+
+def _audience(principal_id):
+    """A principal's id as a tag carries it; an anonymous caller's list carries none."""
+    return None if principal_id is None else str(principal_id)

@@ -14,7 +14,7 @@ from .callers import caller, caller_binds
 from .etags import list_tag, version_tag
 from .lookup import cached
 from .problems import NotFound
-from .queries import Asker, CallerQuery, ScopeQuery, load_query
+from .queries import Asker, CallerQuery, ScopeQuery, load_query, scope_owners
 from .state import app_state, db
 
 
@@ -146,7 +146,7 @@ def create(obj, location):
     with its validators and Location: `location` with `{id}` for the new row's id ("/tickets/{id}")."""
     db.session.add(obj)
     commit()
-    return created(obj, location.format(id=obj.id))
+    return created(obj, location.replace("{id}", str(obj.id)))
 
 
 def created(obj, location):
@@ -167,31 +167,38 @@ class Listed:
 _LISTED = "pollfeed_list"  # flask.g's attribute for the request's Listed
 
 
-def list_state(tags, scope, query=None, rule=None):
+def list_state(tags, scope, query=None, rule=None, audience=None):
     """A scoped list's Flask path (poll.scoped_list): run its tag query (a queries.ScopeQuery) for the request's
     caller; 404 unless the scope exists and the rule lets the caller read it, 304 if the client's tag is
     current; else keep what its page needs (list_page). `query` is the list's query-string schema (for a
-    digest's parameter, loaded as the poll path loads it); `rule` the read rule (the declared one)."""
+    digest's parameter, loaded as the poll path loads it); `rule` the read rule (the declared one);
+    `audience` whose private rows the list holds (the caller's by default)."""
     ext = app_state().extension
     rule = ext.rule() if rule is None else rule
     loaded = load_query(query, request.query_string.decode("latin-1")) if (
         tags.digest is not None and tags.digest.param is not None) else {}
     digested, value = tags.digested(loaded or {})
-    row = cached(("list tag", tags, rule, digested), lambda: tags.statement(rule, asker(), ext.db.metadata, digested)
-                 ).first(**tags.params(scope, value))
+    given = audience is not None
+    row = cached(("list tag", tags, rule, digested, given), lambda: tags.statement(
+        rule, asker(), scope_owners(ext.db.metadata, ext.scope), digested,
+        bindparam("u_audience", type_=String) if given else None)).first(
+        **tags.params(scope, value), **({"u_audience": str(audience)} if given else {}))
     if row is None:
         raise NotFound()
-    found = caller()
-    _keep(tags.at(row), row.epoch, tags.tag(row, found.id if found is not None else None, digested))
+    if not given:
+        found = caller()
+        audience = found.id if found is not None else None
+    _keep(tags.at(row), row.epoch, tags.tag(row, audience, digested))
 
 
 def caller_state():
     """A caller list's Flask path (poll.caller_list): its tag query (queries.CallerQuery) for the request's
-    caller; 304 if the client's tag is current, else keep what its page needs (list_page)."""
+    caller (anonymous: nobody's, an empty list unless the view says otherwise); 304 if the client's tag is
+    current, else keep what its page needs (list_page)."""
     found = caller()
-    admin = bool(found.is_admin)
+    admin = found is not None and bool(found.is_admin)
     row = cached(("caller tag", admin), lambda: CallerQuery.statement(asker(admin))).first()
-    _keep(CallerQuery.at(row), row.epoch, CallerQuery.tag(row, found.id))
+    _keep(CallerQuery.at(row), row.epoch, CallerQuery.tag(row, found.id if found is not None else None))
 
 
 def _keep(at, epoch, etag):
@@ -203,7 +210,7 @@ def list_page(stmt, model, args):
     """A declared list's 200 (scoped_list, caller_list): one page of `stmt`'s rows of `model`, after
     `args["after"]` and `args["limit"]` long, consistent with what the declaration's query read, with its
     tag and cursor."""
-    listed = g.get(_LISTED)
+    listed = g.pop(_LISTED, None)  # once: a later list_page in the same context has no state of its own
     if listed is None:
         raise RuntimeError("resources.list_page serves a GET declared with scoped_list or caller_list "
                            "(the declaration decides its tag); an undeclared list uses scoped_page.")
@@ -221,9 +228,9 @@ def _one_column(rule):
 def scoped_page(rule, scope, stmt, model, limit, after, audience=None):
     """A list within one scope that no declaration names (its scope is not in the URL: an event's
     bookings): 404 unless `rule(scope)` lets the caller read the scope, 304 from the scope's watermark,
-    else one page of items, through the same tag query as a declared list's. With `audience` (the
-    caller's id) the list holds rows private to the caller, tagged by their private watermark."""
-    list_state(ScopeQuery(audience is not None), scope, rule=_one_column(rule))
+    else one page of items, through the same tag query as a declared list's. With `audience` (a
+    principal's id) the list holds rows private to that principal, tagged by their private watermark."""
+    list_state(ScopeQuery(audience is not None), scope, rule=_one_column(rule), audience=audience)
     return list_page(stmt, model, {"limit": limit, "after": after})
 
 

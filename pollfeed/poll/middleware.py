@@ -189,11 +189,13 @@ class PollPath:
         scope = values[spec.scope_arg]
         digested, value = tags.digested(loaded)
         memo_key = (route.rule, scope, value, hashed)
-        memo = self.digests.get(memo_key) if digested else None
+        # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to a
+        # row it covers is a change in the scope. So a repeated search poll reads only the watermark (the
+        # list's statement) and reuses the digest; it aggregates again once the watermark moved. Not for a
+        # list private to the caller: its rows move two watermarks, the scope's and the caller's own.
+        remember = digested and not tags.audience
+        memo = self.digests.get(memo_key) if remember else None
         if memo is not None:
-            # A digest taken at the scope's watermark W holds as long as the watermark is W: every change to
-            # a row it covers is a change in the scope. So a repeated search poll reads only the watermark
-            # (the list's statement) and reuses the digest; it aggregates again once the watermark moved.
             row = self._run(route, ("list", False), lambda: build(self.ext, spec, False),
                             {"pf_hash": hashed, **tags.params(scope)})
             if self._principal(row, hashed) is None:
@@ -206,7 +208,7 @@ class PollPath:
         if principal is None:
             return None
         tag = tags.tag(row, principal.id, digested)
-        if digested:
+        if remember:
             if len(self.digests) >= 8192:
                 self.digests.clear()
             self.digests[memo_key] = ((row.position, row.stamp), tag)
