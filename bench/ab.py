@@ -5,9 +5,9 @@ Usage: .venv/bin/python bench/ab.py --base REV [--database-url URL] [--seconds 6
 The base commit is checked out in a temporary git worktree (removed afterwards) and served from there; this
 checkout is served as it is. Each server is one gunicorn worker pinned to core 0, with a fresh database, the
 same seed and no access log; wrk (one thread, 4 connections) runs on core 1, as in bench/capacity.py. Rounds
-interleave the two servers; each figure is the median. Cases: a project feed poll whose tag moved (a page of
-one change, as the realistic mix's 200s are), an item poll whose tag moved, and feed, item and list polls
-whose tag is current (304s: the poll path).
+interleave the two servers, each round in the other order; each figure is the median. Cases: a project feed
+poll whose tag moved (a page of one change, as the realistic mix's 200s are), an item poll whose tag moved,
+and feed, item and list polls whose tag is current (304s: the poll path).
 Prints requests/second for each and the ratio of this checkout to the base.
 """
 import argparse
@@ -23,7 +23,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import server as servers  # noqa: E402
 from tests.server import Server  # noqa: E402
 
 WORKER_ARGS = {"sync": ["-k", "sync"], "gthread": ["-k", "gthread", "--threads", "4"]}
@@ -42,11 +41,10 @@ def worktree(rev):
 @contextlib.contextmanager
 def serve(root, url, worker_class):
     """gunicorn from checkout `root` (tests.server runs the code of the tree it names)."""
-    saved, servers.ROOT = servers.ROOT, root
-    try:
-        server = Server(url, workers=1, access_log=False, extra_args=WORKER_ARGS[worker_class]).start()
-    finally:
-        servers.ROOT = saved
+    server = Server(url, workers=1, access_log=False, extra_args=WORKER_ARGS[worker_class], cwd=root).start()
+    # gunicorn and its CLI run the code of the tree they run in: make sure it is `root`'s (a default that
+    # named this checkout once made both sides of a comparison this checkout)
+    assert Path(f"/proc/{server.proc.pid}/cwd").resolve() == Path(root).resolve(), "serving the wrong tree"
     try:
         for pid in [server.proc.pid, *map(int, Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
                                           .read_text().split())]:
@@ -116,8 +114,10 @@ def main():
             token, paths = seed(server)
             targets[name] = (server.url, token, paths)
         runs = {}
-        for _ in range(opts.rounds):
-            for name, (url, token, paths) in targets.items():
+        for i in range(opts.rounds):
+            # each round in the other order: what runs first or second (caches, the database's own
+            # background work) falls on both sides alike
+            for name, (url, token, paths) in (list if i % 2 == 0 else reversed)(list(targets.items())):
                 for case, (path, etag) in paths.items():
                     runs.setdefault((case, name), []).append(wrk(url + path, token, etag, opts.seconds))
     db = "PostgreSQL" if (opts.database_url or "").startswith("postgresql") else "SQLite"

@@ -61,7 +61,7 @@ class Server:
                   "    out = r.invoke(args=['users', 'create', n])\n"
                   "    assert out.exit_code == 0, out.output\n"
                   "    print(n, out.stdout.strip().splitlines()[-1])\n")
-        out = subprocess.run([sys.executable, "-c", script, *names], cwd=ROOT, env=self.env, capture_output=True,
+        out = subprocess.run([sys.executable, "-c", script, *names], cwd=self.cwd, env=self.env, capture_output=True,
                              text=True, timeout=300)
         assert out.returncode == 0, out.stderr
         return dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.strip())
