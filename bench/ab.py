@@ -42,10 +42,10 @@ def worktree(rev):
 def serve(root, url, worker_class):
     """gunicorn from checkout `root` (tests.server runs the code of the tree it names)."""
     server = Server(url, workers=1, access_log=False, extra_args=WORKER_ARGS[worker_class], cwd=root).start()
-    # gunicorn and its CLI run the code of the tree they run in: make sure it is `root`'s (a default that
-    # named this checkout once made both sides of a comparison this checkout)
-    assert Path(f"/proc/{server.proc.pid}/cwd").resolve() == Path(root).resolve(), "serving the wrong tree"
     try:
+        # gunicorn and its CLI import the code of the tree they run in: make sure it is `root`'s (a default
+        # that named this checkout once made both sides of a comparison this checkout)
+        assert Path(f"/proc/{server.proc.pid}/cwd").resolve() == Path(root).resolve(), "serving the wrong tree"
         for pid in [server.proc.pid, *map(int, Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
                                           .read_text().split())]:
             os.sched_setaffinity(pid, {0})

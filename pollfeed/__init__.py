@@ -113,12 +113,13 @@ class AppState:
 
     def representations(self):
         """change type -> dump, for the feed's ?include=resource: the declared ones (pf.represent), else the
-        response schema of the first item GET declared for the type's model (found once per app, on first
-        use: routes are registered after init_app). Not an item keyed by the caller's own id (a PRINCIPAL
-        key) on a model without `__audience_attr__`: the feed shows its changes to the whole scope, and
-        its body is only its owner's to read."""
+        response schema of the item GET declared for the type's model (found once per app, on first use:
+        routes are registered after init_app). None where the model's item GETs answer different schemas
+        (which one every reader may see is the app's to say), nor for an item keyed by the caller's own id
+        (a PRINCIPAL key) on a model without `__audience_attr__`: the feed shows its changes to the whole
+        scope, and its body is only its owner's to read."""
         if self._representations is None:
-            found = {}
+            found = {}  # change type -> {schema class: dump}
             for view in current_app.view_functions.values():
                 spec = getattr(getattr(getattr(view, "view_class", None), "get", view), "__poll__", None)
                 if getattr(spec, "dump", None) is None:
@@ -126,8 +127,10 @@ class AppState:
                 model = spec.tags.model
                 if model.__audience_attr__ is None and any(var == poll.PRINCIPAL for _a, var in spec.tags.keys):
                     continue
-                found.setdefault(model.__change_type__, spec.dump)
-            self._representations = found
+                found.setdefault(model.__change_type__, {})[type(getattr(spec.dump, "__self__", spec.dump))] = spec.dump
+            # one schema, or none: between two item routes' schemas (an admin's richer one, say) the engine
+            # does not guess which every reader of the scope may see
+            self._representations = {t: next(iter(d.values())) for t, d in found.items() if len(d) == 1}
         return {**self._representations, **self.extension.representations}
 
     @property
@@ -225,8 +228,11 @@ class Pollfeed:
 
     def represent(self, change_type, dump):
         """Declare how the feed embeds the current representation of `change_type` (`?include=resource`):
-        `dump(obj)` returns a dict, typically a schema's `dump`. Without one, a type embeds what the
-        response schema of its model's item GET (a Blueprint's `item`) dumps, or null where there is none."""
+        `dump(obj)` returns a dict, typically a schema's `dump`; None embeds null. Without a declaration, a
+        type embeds what the response schema of its model's item GET (a Blueprint's `item`) dumps, or null
+        where there is none or where its item GETs answer different schemas. The feed checks the read rule
+        and the row's audience, not what else a route checks: declare None for a type whose item route
+        guards its body otherwise."""
         self.representations[change_type] = dump
         return dump
 

@@ -68,13 +68,14 @@ class PrincipalSource(NamedTuple):
     principal_id: Any
     is_admin: Any
     name: Any
-    valid: Any = None  # a clause: the token is usable (not revoked, not expired); None: every stored token is
+    #: a clause: the token is usable (not revoked, not expired), `sqlalchemy.true()` where every stored one
+    #: is; required, so that a table with a revoked_at column is never read as if it had none
+    valid: Any
     digest: Callable[[str], str] = token_digest  # token -> its stored hash
 
     def finds(self):
         """The criteria: the token whose hash is bound as pf_hash, if it is valid."""
-        found = self.token_hash == bindparam("pf_hash", type_=String)
-        return (found,) if self.valid is None else (found, self.valid)
+        return self.token_hash == bindparam("pf_hash", type_=String), self.valid
 
 
 class Unauthorized(Problem):

@@ -3,6 +3,7 @@
 An apispec plugin completes every operation the blueprints declare, from the
 rules the engine itself enforces (so a domain documents only what is its own,
 such as why a 403 or a 409 happens):
+
 - the statuses each operation can answer, and only those, errors as
   `application/problem+json` with the `Problem` schema (never a catch-all
   `default`, so an undocumented status is a finding). Reads, creates and

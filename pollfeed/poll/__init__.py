@@ -21,8 +21,8 @@ header, on every GET route.
 
 Its parts:
 
-- `declarations`: what a pollable GET declares (`item`, `scoped_list`, `caller_list`, `feed`,
-  `PrincipalSource`), the public names re-exported here;
+- `declarations`: what a pollable GET declares (`item`, `scoped_list`, `caller_list`, `feed`) and its
+  Flask path, the public names re-exported here (with `PrincipalSource`, from pollfeed.callers);
 - `statements`: a declaration's tag query with the token's row joined in, from a token's hash to the
   tag's parts;
 - `matching`: which declared route a path names, through Flask's url_map;

@@ -40,3 +40,14 @@ def test_every_relative_link_of_the_readmes_names_a_file():
         assert local, readme
         missing = [t for t in local if not (readme.parent / t).exists()]
         assert not missing, f"{readme.relative_to(ROOT)}: {missing}"
+
+
+def test_the_python_api_page_names_every_public_name():
+    """docs/python-api.md documents each name of pollfeed.__all__ (a name added to the API and not to its page
+    fails here)."""
+    import pollfeed
+
+    page = (ROOT / "docs" / "python-api.md").read_text()
+    documented = set(re.findall(r"pollfeed\.(\w+)", page))
+    missing = sorted(set(pollfeed.__all__) - documented - {"__version__"})
+    assert missing == [], missing

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import fields
-from sqlalchemy import ForeignKey, Integer, String, cast, exists, or_, select
+from sqlalchemy import ForeignKey, Integer, String, cast, exists, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pollfeed import (
@@ -81,8 +81,15 @@ def desk(tmp_path):
         user_id: Mapped[str] = mapped_column(String(40))
         points: Mapped[int] = mapped_column(Integer, default=0)
 
+    class Doc(db.Model, Versioned):  # two item routes, two schemas: the feed does not guess which to embed
+        __change_type__ = "doc"
+        __scope_attr__ = "team_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        team_id: Mapped[int] = mapped_column(Integer)
+        secret: Mapped[str] = mapped_column(String(40), default="for admins")
+
     pf.bearer_tokens(PrincipalSource(source=User.__table__, token_hash=User.token_hash, principal_id=User.id,
-                                     is_admin=User.is_admin, name=User.name))
+                                     is_admin=User.is_admin, name=User.name, valid=true()))
 
     @pf.read_rule
     def readable(team_id, principal_id, is_admin):
@@ -148,6 +155,24 @@ def desk(tmp_path):
         def get(self, ticket):
             return resources.ok(ticket)
 
+    class DocSchema(VersionedSchema):
+        pass
+
+    class DocAdminSchema(VersionedSchema):
+        secret = fields.String()
+
+    @blp.route("/admin/docs/<int:doc_id>")
+    class AdminDoc(MethodView):
+        @blp.item(DocAdminSchema, Doc, id="doc_id")
+        def get(self, doc):
+            return resources.ok(doc)
+
+    @blp.route("/docs/<int:doc_id>")
+    class DocItem(MethodView):
+        @blp.item(DocSchema, Doc, id="doc_id")
+        def get(self, doc):
+            return resources.ok(doc)
+
     api.register_blueprint(blp)
     api.register_blueprint(pf.blueprint)
     tokens = {}
@@ -160,7 +185,8 @@ def desk(tmp_path):
         db.session.add_all([Team(id=1), Team(id=2), Org(id=50)])
         db.session.flush()
         db.session.add_all([Member(team_id=1, user_id=1), Ticket(id=7, team_id=1, title="Printer"),
-                            Note(team_id=1, user_id="1", ticket_id=7), Score(team_id=1, user_id="1")])
+                            Note(team_id=1, user_id="1", ticket_id=7), Score(team_id=1, user_id="1"),
+                            Doc(team_id=1)])
         db.session.commit()
     models = {"Note": Note, "Ticket": Ticket, "Score": Score}
     yield app, tokens, models, db
@@ -240,7 +266,9 @@ def test_a_scope_id_names_a_row_of_the_scopes_own_model(desk):
 
 def test_the_feed_embeds_an_items_body_unless_it_is_only_its_owners_to_read(desk):
     app, who, _m, _db = desk
-    changes = app.test_client().get("/changes?types=ticket,score&include=resource", headers=who["root"]).get_json()
+    changes = app.test_client().get("/changes?types=ticket,score,doc&include=resource",
+                                    headers=who["ada"]).get_json()
     embedded = {c["type"]: c["resource"] for c in changes["changes"]}
     assert embedded["ticket"]["id"] == "7"  # from its item route's schema
     assert embedded["score"] is None  # read at the caller's own URL only: not embedded for the whole scope
+    assert embedded["doc"] is None  # two item routes answer two schemas (one an admin's): none is guessed
