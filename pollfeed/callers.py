@@ -78,6 +78,21 @@ class PrincipalSource(NamedTuple):
         return self.token_hash == bindparam("pf_hash", type_=String), self.valid
 
 
+class Asker(NamedTuple):
+    """Who asks, in SQL: `principal_id` and `is_admin` as the read rule takes them. `admin` is a bool
+    where the path knows it when it builds the statement (then shaped for that kind of caller), else
+    None (decided in SQL)."""
+
+    principal_id: Any
+    is_admin: Any
+    admin: Any = None
+
+    @property
+    def shape(self):
+        """Whether the caller is an admin, for the engine's own expressions: the bool, or the SQL."""
+        return self.is_admin if self.admin is None else self.admin
+
+
 class Unauthorized(Problem):
     code = 401
     problem_type = "unauthorized"

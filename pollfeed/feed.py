@@ -2,13 +2,13 @@
 import json
 from collections import namedtuple
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from sqlalchemy import BigInteger, String, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from . import cursor as cursors
+from .callers import Asker
 from .changelog import Change, FeedAccess, FeedState, Watermark, text_id
 from .conditional import check_read
 from .etags import feed_tag
@@ -151,7 +151,7 @@ class FeedQuery:
 
     @staticmethod
     def statement(who, scoped):
-        """The statement for `who` (a queries.Asker). Binds: f_at (the cursor's position), f_scope..f_scope4
+        """The statement for `who` (a pollfeed.callers.Asker). Binds: f_at (the cursor's position), f_scope..f_scope4
         (the scope filter: a bind per place it goes in, as PostgreSQL deduces one type per parameter)."""
         st = FeedState.__table__.c
         principal, scope = logged_id(who.principal_id), bindparam("f_scope", type_=String)
@@ -176,19 +176,11 @@ class FeedQuery:
         return state, page_span, page_tag(principal_id, is_admin, query, state, page_span)
 
 
-class _Known(NamedTuple):
-    """The Flask path's asker: the caller as a bind, whether they are an admin known when the statement
-    is built (a statement per kind of caller: an admin's reads no access periods)."""
-
-    principal_id: object
-    shape: bool
-
-
 def _state_statement(is_admin, scoped):
     """FeedQuery's statement for the Flask path; a reader's also selects their access periods (scope, start,
     end), one per row, by an outer join (a caller with none gets one row whose period columns are NULL):
     the page's ranges are computed from these rows, one round trip for the state and the periods."""
-    stmt = FeedQuery.statement(_Known(bindparam("f_uid", type_=String), is_admin), scoped)
+    stmt = FeedQuery.statement(Asker(bindparam("f_uid", type_=String), is_admin, is_admin), scoped)
     if is_admin:
         return stmt
     # An alias of its own: the watermark's subqueries read feed_access too, and must not be correlated to it.

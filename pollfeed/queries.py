@@ -18,7 +18,7 @@ token's columns on the poll path). A statement's URL values and query arguments 
 named `u_*`; `params` makes them from values.
 """
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Boolean, String, bindparam, cast, exists, literal, or_, select
@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
+from .callers import Asker
 from .changelog import FeedState
 from .etags import digest_tag, list_tag, version_tag
 from .feed import FeedQuery, mark, scope_position, scope_stamp, stamp_at, visible_watermark
@@ -36,21 +37,6 @@ __all__ = ["PRINCIPAL", "Asker", "CallerQuery", "FeedQuery", "ItemQuery", "Scope
 
 #: As a key's value in `item(...)`: the caller's own id (for rows private to the caller).
 PRINCIPAL = "<principal>"
-
-
-class Asker(NamedTuple):
-    """Who asks, in SQL: `principal_id` and `is_admin` as the read rule takes them. `admin` is a bool
-    where the path knows it when it builds the statement (then shaped for that kind of caller), else
-    None (decided in SQL)."""
-
-    principal_id: Any
-    is_admin: Any
-    admin: Any = None
-
-    @property
-    def shape(self):
-        """Whether the caller is an admin, for the engine's own expressions: the bool, or the SQL."""
-        return self.is_admin if self.admin is None else self.admin
 
 
 def load_query(schema, query_string):
