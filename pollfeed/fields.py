@@ -1,4 +1,5 @@
 """Marshmallow fields and the base schema every versioned resource shares."""
+import re
 from datetime import datetime, timezone
 
 from marshmallow import Schema, fields
@@ -43,6 +44,16 @@ class StrictInteger(fields.Integer):
 
     def _validated(self, value):
         if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query string: ASCII digits, with an optional minus sign, and nothing else (Python's
+    int() would also take " 1", "1\\r", "+1" and "1_0")."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
             raise self.make_error("invalid")
         return super()._validated(value)
 

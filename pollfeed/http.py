@@ -8,6 +8,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import cursor as cursors
+from .fields import QueryInteger
 from .problems import BadRequest, UnsupportedMediaType, ValidationFailed
 
 
@@ -123,9 +124,14 @@ def _field_errors(errs):
     return out
 
 
+def page_limit(description="page size, 1..1000"):
+    """A page's `limit` query argument, lists' and the feed's: digits, 1..1000, 100 by default."""
+    return QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000),
+                        metadata={"description": description})
+
+
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
-                           metadata={"description": "page size, 1..1000"})
+    limit = page_limit()
     after = fields.String(load_default=None, metadata={"description": "the id of the last item of the previous page"})
 
 

@@ -7,7 +7,7 @@ from webargs.fields import DelimitedList
 from . import cursor as cursors
 from . import feed, poll
 from .callers import authenticate, caller
-from .http import LIST_HEADERS, PARSER, optional_missing
+from .http import LIST_HEADERS, PARSER, optional_missing, page_limit
 from .versioned import models
 
 _CURSOR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
@@ -49,8 +49,7 @@ def changes_blueprint(scope, metadata):
             metadata={"description": "a cursor; omitted: from the oldest retained change; `now`: from the head",
                       "pattern": f"^(?:now|{cursors.FORM})$"},
         )
-        limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
-                               metadata={"description": "1..1000"})
+        limit = page_limit("1..1000")
         scope_id = fields.String(load_default=None, data_key=scope,
                                  metadata={"description": f"only this {scope}'s changes"})
         types = DelimitedList(fields.String(validate=KnownTypes(metadata)), load_default=tuple,
