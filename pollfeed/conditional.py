@@ -23,7 +23,10 @@ class PreconditionFailed(Problem):
     code = 412
     problem_type = "precondition-failed"
 
-    def __init__(self, etag=None, detail="The resource has changed: fetch it again and retry with its ETag."):
+    STALE = ("If-Match names no current version of the resource (it has changed, or the tag is not one it "
+             "gave): fetch it again and retry with its ETag.")
+
+    def __init__(self, etag=None, detail=STALE):
         super().__init__(detail, headers={"ETag": etag} if etag else None)
 
 

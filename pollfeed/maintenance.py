@@ -1,7 +1,7 @@
 """Log lifecycle: compaction to the retention window, a new epoch after a restore, and a consistency check."""
 import secrets
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from . import guards
 from .changelog import Change, FeedState, Watermark
@@ -101,11 +101,17 @@ def verify():
             for rid in live.keys() - {r for (t, r) in latest if t == type_name}:
                 problems.append(f"{type_name} {rid} exists but has no change at all")
 
-    prev = func.lag(c.version).over(partition_by=(c.type, c.resource_id), order_by=c.position)
-    steps = select(c.type, c.resource_id, c.position, c.version, prev.label("prev")).subquery()
-    for row in db.session.execute(select(steps).where(steps.c.prev.is_not(None), steps.c.version != steps.c.prev + 1)):
-        problems.append(f"{row.type} {row.resource_id}: version {row.prev} is followed by {row.version} "
-                        f"at position {row.position}")
+    # Each resource's versions count up by one, change after change; after its tombstone only a create at
+    # version 1 may follow: the same id used again (SQLite hands the highest deleted rowid out again, and
+    # an app may insert a key it deleted), a new life whose tags carry new stamps.
+    window = {"partition_by": (c.type, c.resource_id), "order_by": c.position}
+    steps = select(c.type, c.resource_id, c.position, c.op, c.version, func.lag(c.version).over(**window).label("prev"),
+                   func.lag(c.op).over(**window).label("prev_op")).subquery()
+    reborn = and_(steps.c.prev_op == "delete", steps.c.op == "create", steps.c.version == 1)
+    counted_on = and_(steps.c.prev_op != "delete", steps.c.version == steps.c.prev + 1)
+    for row in db.session.execute(select(steps).where(steps.c.prev.is_not(None), ~or_(reborn, counted_on))):
+        problems.append(f"{row.type} {row.resource_id}: version {row.prev} ({row.prev_op}) is followed by "
+                        f"{row.version} ({row.op}) at position {row.position}")
 
     head_stamp = db.session.scalar(select(s.stamp).where(s.id == 1))
     found = db.session.scalar(select(c.stamp).where(c.position == head))

@@ -93,6 +93,17 @@ def _named(mapper, cls):
                         f"__change_type__ = \"{cls.__name__.lower()}\"")
 
 
+@event.listens_for(Versioned, "after_mapper_constructed", propagate=True)
+def _columns_named(mapper, cls):
+    """The columns a Versioned model names (its scope, its audience, a Grant's principal) are its own
+    mapped columns, checked when it is declared: a misspelt one would fail at its first commit."""
+    for setting in ("__scope_attr__", "__audience_attr__", "__grant_principal__"):
+        name = getattr(cls, setting, None)
+        if name and name not in mapper.columns:
+            raise TypeError(f"{cls.__name__}: {setting} = {name!r} names no column of the model; its columns "
+                            f"are {', '.join(mapper.columns.keys())}")
+
+
 def logged_id(column):
     """A principal id column as the log keeps ids, text (feed_access.principal_id, private keys): an
     integer key is cast, which PostgreSQL needs to compare them; a text one is used as it is."""

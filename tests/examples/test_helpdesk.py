@@ -229,6 +229,30 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     assert [x["id"] for x in changes("bob", f"&since={cursor}")["changes"]] == []  # not bob's team
 
 
+def test_an_id_used_again_after_its_delete_starts_a_new_life_that_no_old_tag_matches(desk):
+    """SQLite hands the highest deleted integer id out again (a table without AUTOINCREMENT), and any app
+    may insert a key it deleted before: the new row starts at version 1, its tags are not the old row's
+    (they carry their transaction's stamp), the feed says delete then create, and verify finds no fault."""
+    app, (support, _billing), who = desk
+    c, ada = app.test_client(), who["ada"]
+    made = c.post(f"/teams/{support}/tickets", json={"title": "old"}, headers=ada)
+    old_id, old_tag = made.get_json()["id"], made.headers["ETag"]
+    cursor = c.get("/changes?types=ticket", headers=ada).get_json()["next"]
+    assert c.delete(f"/tickets/{old_id}", headers={**ada, "If-Match": old_tag}).status_code == 204
+    with app.app_context():  # the same id again, as SQLite's rowid would give it (explicit, for PostgreSQL)
+        from helpdesk.models import Ticket
+
+        db.session.add(Ticket(id=int(old_id), team_id=int(support), title="new"))
+        db.session.commit()
+    again = c.get(f"/tickets/{old_id}", headers={**ada, "If-None-Match": old_tag})
+    assert again.status_code == 200 and again.get_json()["title"] == "new" and again.get_json()["version"] == 1
+    assert again.headers["ETag"] != old_tag
+    changes = c.get(f"/changes?types=ticket&since={cursor}", headers=ada).get_json()["changes"]
+    assert [(x["op"], x["id"], x["version"]) for x in changes] == [("delete", old_id, 2), ("create", old_id, 1)]
+    r = app.test_cli_runner().invoke(args=["pollfeed", "verify"])
+    assert r.exit_code == 0, r.output
+
+
 # --- behind gunicorn: the feed followed while writers commit
 
 WRITERS, TICKETS_EACH = 4, 8

@@ -110,6 +110,24 @@ def test_verify_reports_a_version_mismatch(app, runner, alice, board):
     assert r.exit_code != 0 and "has version 9 but its newest change says 1" in r.stdout
 
 
+def test_verify_reports_versions_that_do_not_count_up_and_a_life_after_a_tombstone_not_begun_by_a_create(
+        app, runner, alice, board):
+    task = board["task"]["id"]
+    alice.edit(f"/tasks/{task}", {"title": "v2"})
+    alice.edit(f"/tasks/{task}", {"title": "v3"})
+    with app.app_context():
+        rows = db.session.execute(select(Change.position, Change.version).where(
+            Change.type == "task", Change.resource_id == task).order_by(Change.position)).all()
+        assert [v for _, v in rows] == [1, 2, 3]
+        db.session.execute(update(Change).where(Change.position == rows[1].position).values(op="delete"))
+        db.session.execute(update(Change).where(Change.position == rows[2].position).values(version=7))
+        db.session.commit()
+    r = runner.invoke(args=["changes", "verify"])
+    assert r.exit_code != 0
+    assert f"task {task}: version 2 (delete) is followed by 7 (update)" in r.stdout
+    assert "version 1 (create) is followed by 2 (delete)" not in r.stdout  # a tombstone counts on
+
+
 def test_verify_reports_stamps_that_disagree_with_the_log(app, runner, alice, board):
     with app.app_context():
         db.session.execute(update(Watermark).where(Watermark.scope_key == board["pid"]).values(stamp=1))

@@ -149,3 +149,13 @@ def test_a_model_names_its_scope_and_a_grant_its_principal_the_engine_assumes_ne
 
     assert Seat.__grant_principal__ == "account_id"
     assert "principal_id" in PrincipalSource._fields and "user_id" not in PrincipalSource._fields
+
+    # A column it names must be one of its own: a misspelt name fails here, not at the first commit.
+    for setting in ("__scope_attr__", "__audience_attr__", "__grant_principal__"):
+        names = {"__scope_attr__": "board_id", "__grant_principal__": "account_id", setting: "boardid"}
+        with pytest.raises(TypeError, match=f"{setting} = 'boardid' names no column of the model; its columns "
+                                            f"are board_id, account_id, id, version"):
+            type(f"Typo{setting.strip('_')}", (Base, Versioned, Grant), {
+                "__tablename__": f"typo_{setting.strip('_')}", "__change_type__": f"typo_{setting.strip('_')}",
+                **names, "__annotations__": {"board_id": Mapped[int], "account_id": Mapped[str]},
+                "board_id": mapped_column(Integer), "account_id": mapped_column(String(40))})
