@@ -16,15 +16,15 @@ ENV = {"POLL_INTERVAL_VISIBLE": "2", "POLL_INTERVAL_HIDDEN": "20", "POLL_INTERVA
 CROWD_SECONDS, RECOVERY_SECONDS = 40, 30
 
 
-def _crowd(url, token, path, etag, threads, stop, answers):
-    """One process of the crowd: `threads` pollers, each answer put on `answers`. A poller asks again at
+def _crowd(url, token, path, threads, stop, answers):
+    """One process of the crowd: `threads` pollers of the page, each answer put on `answers`. A poller asks again at
     once (the crowd stands for many more clients than it has threads), except that it waits as long as
     a 503's Retry-After says, as every Pollfeed client does: a crowd that ignored it would keep the
     accept queue full, so that nearly every poll was shed until the crowd left."""
     def poller():
         me = Client(url, token)
         while not stop.is_set():
-            r = me.poll(path, etag)
+            r = me.get(path)
             answers.put((time.monotonic(), r.status, r.header("Retry-After"), r.header("Poll-Interval"), r.body))
             if r.status == 503:
                 stop.wait(int(r.header("Retry-After")))
@@ -42,32 +42,28 @@ def visible(poll_interval):
 
 # A gthread worker accepts at once and queues requests for its threads in the process: the signal must
 # see that queue too (gunicorn.conf.py's post_worker_init), or this crowd never looks like overload.
-# What the crowd asks for: a sync worker, which serves one connection at a time, is beyond capacity with
-# 304s. A gthread worker keeps its clients' connections alive and serves a 304 about as fast as a crowd
-# of Python threads on the same two cores can ask for one (measured, 10 s of a crowd ignoring
-# Retry-After: 2 processes got no raised advice, 4 got about 400 sheds in 32,000 polls, and a CI run on
-# a busy machine got neither in 40 s), so its crowd asks for a page of PAGE tasks, a 200 that costs the
-# server far more than the client. Without the pool in the signal this crowd is shed but never sees
-# the advice rise.
+# What the crowd asks for: a page of PAGE tasks, a 200 that costs the server far more than the client.
+# A 304 costs the server about what asking for it costs a crowd of Python threads on the same two cores,
+# so a crowd of 304s overloaded the server only while it got its share of the CPU: on a busy machine a
+# gthread worker saw no overload in 40 s, and a sync worker (with a crowd that honours Retry-After) only
+# 45 sheds in 88,897 polls and never a raised advice. Without the pool in the signal a gthread worker is
+# shed but never sees the advice rise.
 PAGE = 100
 
 
-@pytest.mark.parametrize("worker_args, answer", [(["-k", "sync"], 304), (["-k", "gthread", "--threads", "4"], 200)],
-                         ids=["sync", "gthread"])
-def test_a_crowd_is_slowed_down_and_shed_and_all_recovers(tmp_path, worker_args, answer):
+@pytest.mark.parametrize("worker_args", [["-k", "sync"], ["-k", "gthread", "--threads", "4"]], ids=["sync", "gthread"])
+def test_a_crowd_is_slowed_down_and_shed_and_all_recovers(tmp_path, worker_args):
     with Server(f"sqlite:///{tmp_path}/overload.db", workers=1, env=ENV, access_log=False,
                 extra_args=worker_args) as server:
         token = server.user("crowd")
         c = Client(server.url, token)
         pid = c.post("/projects", {"name": "crowd"}).json()["id"]
         path = f"/projects/{pid}/tasks"
-        if answer == 200:
-            todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
-            for i in range(PAGE):
-                assert c.post(path, {"title": f"task {i} " + "x" * 40, "status_id": todo}).status == 201
+        todo = c.post(f"/projects/{pid}/statuses", {"name": "Todo"}).json()["id"]
+        for i in range(PAGE):
+            assert c.post(path, {"title": f"task {i} " + "x" * 40, "status_id": todo}).status == 201
         etag = c.get(path).header("ETag")
         assert visible(c.get(path).header("Poll-Interval")) == 2  # unloaded: as configured
-        crowd_etag = etag if answer == 304 else None
 
         seen, stop = [], multiprocessing.Event()
         answers = multiprocessing.Queue()
@@ -82,13 +78,13 @@ def test_a_crowd_is_slowed_down_and_shed_and_all_recovers(tmp_path, worker_args,
         def overloaded():
             rows = list(seen)
             shed = any(x[1] == 503 for x in rows)
-            rose = any(x[1] == answer and visible(x[3]) > 2 for x in rows)
+            rose = any(x[1] == 200 and visible(x[3]) > 2 for x in rows)
             return shed and rose
 
         # The crowd: 4 processes of 12 threads. One process's threads share one GIL, and on a machine that
         # other work keeps busy one process alone could not keep enough polls in flight to queue any.
         context = multiprocessing.get_context("fork")
-        crowd = [context.Process(target=_crowd, args=(server.url, token, path, crowd_etag, 12, stop, answers))
+        crowd = [context.Process(target=_crowd, args=(server.url, token, path, 12, stop, answers))
                  for _ in range(4)]
         drainer = threading.Thread(target=drain)
         drainer.start()
@@ -107,11 +103,11 @@ def test_a_crowd_is_slowed_down_and_shed_and_all_recovers(tmp_path, worker_args,
         drainer.join()
 
         statuses = {s for _, s, _, _, _ in seen}
-        assert statuses <= {answer, 503}, statuses  # nothing but answers and sheds: no error, no timeout
+        assert statuses <= {200, 503}, statuses  # nothing but answers and sheds: no error, no timeout
         shed = [x for x in seen if x[1] == 503]
         assert all(ra and int(ra) >= 2 for _, _, ra, _, _ in shed)
         assert all(b'"overloaded"' in body for *_, body in shed)
-        admitted = [x for x in seen if x[1] == answer]
+        admitted = [x for x in seen if x[1] == 200]
         assert admitted, "some polls were admitted"
         rose = max(visible(pi) for _, _, _, pi, _ in admitted) > 2  # the advice rose under load
         assert shed and rose, (len(seen), len(shed))
