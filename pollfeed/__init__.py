@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy import types as sqltypes
 
 from . import (
     callers,
@@ -167,6 +168,7 @@ class Pollfeed:
         self.readable = None  # the read rule (read_rule)
         self.tokens = None  # how a bearer token's hash finds its caller, in SQL (bearer_tokens)
         self.loader = None  # who the caller is, for any other auth (caller_loader)
+        self.loader_id_type = None  # the SQL type of the ids the loader's callers carry (caller_loader)
         self.representations = {}  # change type -> dump, for the feed's ?include=resource (represent)
         self.derivers = []  # functions(session, records) run before each commit (derive)
         self.bound = False  # whether init_app has run for an app: the caller's declarations come before it
@@ -185,7 +187,7 @@ class Pollfeed:
         @functools.wraps(rule)
         def readable(scope_column, principal_id=None, is_admin=None):
             if principal_id is None:
-                principal_id, is_admin = callers.caller_binds(self.tokens)
+                principal_id, is_admin = callers.caller_binds(self.caller_id_type())
             return rule(scope_column, principal_id, is_admin)
 
         self.readable = readable
@@ -209,15 +211,27 @@ class Pollfeed:
             raise RuntimeError(f"pf.{what} and pf.{other} both declared: the caller comes from one of them "
                                f"(bearer tokens, whose polls the poll path answers, or a loader for any other auth).")
 
-    def caller_loader(self, loader):
+    def caller_loader(self, loader=None, *, id_type=None):
         """Declare how to find the request's caller for an app whose auth is not bearer tokens (a session
-        cookie, a JWT); usable as a decorator. `loader()` returns an object with `id`, `name` and
-        `is_admin`, or None (anonymous), and may raise a Problem (a 401). The poll path then leaves every
-        304 to Flask, which asks the loader first. Declare it before init_app, and not beside
-        bearer_tokens."""
+        cookie, a JWT); usable as a decorator, bare or as `@pf.caller_loader(id_type=Integer)`. `loader()`
+        returns an object with `id`, `name` and `is_admin`, or None (anonymous), and may raise a Problem
+        (a 401). `id_type` is the SQL type of your principals' ids (text by default): the read rule gets
+        the caller's id typed so, which PostgreSQL needs to compare it with an integer column. The poll
+        path then leaves every 304 to Flask, which asks the loader first. Declare it before init_app,
+        and not beside bearer_tokens."""
+        if loader is None:
+            return functools.partial(self.caller_loader, id_type=id_type)
         self._declare_caller("caller_loader", "bearer_tokens" if self.tokens is not None else None)
         self.loader = loader
+        self.loader_id_type = sqltypes.to_instance(id_type) if id_type is not None else None
         return loader
+
+    def caller_id_type(self):
+        """The SQL type of the caller's id as the read rule gets it on the Flask path: the token source's
+        principal column's, the loader's `id_type`, else text."""
+        if self.tokens is not None:
+            return self.tokens.principal_id.type
+        return self.loader_id_type if self.loader_id_type is not None else sqltypes.String()
 
     def rule(self):
         """The declared read rule; a clear error where none was declared."""

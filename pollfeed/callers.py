@@ -152,11 +152,11 @@ def bearer_loader(source):
     return load
 
 
-def caller_binds(source=None):
+def caller_binds(kind=None):
     """The request's caller as bind parameters evaluated when a statement runs (so one statement serves
-    every caller and compiles once): (id, is_admin), the id typed as `source`'s principal column (a
-    PrincipalSource; text without one). Anonymous: a NULL id, not an admin."""
-    kind = source.principal_id.type if source is not None else String()
+    every caller and compiles once): (id, is_admin), the id typed as `kind` (the extension's
+    caller_id_type(); text by default). Anonymous: a NULL id, not an admin."""
+    kind = String() if kind is None else kind
     try:
         convert = kind.python_type  # caller ids are text to the engine; the host's column may be integer
     except NotImplementedError:

@@ -12,6 +12,7 @@ from . import changelog, conditional, idempotency
 from . import cursor as cursors
 from .callers import caller, caller_binds
 from .etags import list_tag, version_tag
+from .http import PARSER
 from .lookup import cached
 from .problems import NotFound
 from .queries import Asker, CallerQuery, ScopeQuery, load_query, scope_owners
@@ -26,7 +27,7 @@ def _where(model, rule, keys):
 def asker(admin=None):
     """The request's caller as a queries.Asker: bind parameters evaluated when a statement runs; `admin`
     a bool where the statement is built for one kind of caller."""
-    return Asker(*caller_binds(app_state().extension.tokens), admin)
+    return Asker(*caller_binds(app_state().extension.caller_id_type()), admin)
 
 
 def read_declared(tags, values, optional=False):
@@ -86,8 +87,17 @@ def write_item(model, rule, permit=None, **keys):
     return obj
 
 
+def load(schema, location="json"):
+    """What `schema` makes of the request's JSON body (`location="json"`) or query string ("query"), for a
+    plain Flask view, parsed as the engine parses flask-smorest's arguments and the feed's (one parser,
+    pollfeed.http.Parser): a body that is not JSON is 415, malformed 400, invalid 422 with its fields'
+    errors; an invalid query string is 400; unknown query parameters are ignored. Each is problem+json."""
+    return PARSER.parse(schema, location=location)
+
+
 def ok(obj):
-    """A 200 with the item and its validators (ETag, Last-Modified)."""
+    """A 200 with the item and its validators (ETag, Last-Modified): `(obj, 200, headers)`, which a
+    flask-smorest response schema dumps; a plain view returns `(schema.dump(obj), 200, headers)`."""
     return obj, 200, headers(obj)
 
 
@@ -130,6 +140,7 @@ def commit(obj=None):
 
 
 def headers(obj):
+    """An item's validators as response headers: its `ETag` and `Last-Modified`."""
     return conditional.validators(obj.etag, obj.updated_at)
 
 
@@ -150,7 +161,7 @@ def create(obj, location):
 
 
 def created(obj, location):
-    """A 201 with the new item's validators and Location."""
+    """A 201 with the new item's validators and Location: `(obj, 201, headers)`, as `ok`."""
     return obj, 201, {**headers(obj), "Location": location}
 
 
@@ -209,7 +220,9 @@ def _keep(at, epoch, etag):
 def list_page(stmt, model, args):
     """A declared list's 200 (scoped_list, caller_list): one page of `stmt`'s rows of `model`, after
     `args["after"]` and `args["limit"]` long, consistent with what the declaration's query read, with its
-    tag and cursor."""
+    tag and cursor. `args` is the query string as the list's schema loads it (flask-smorest hands it to
+    the view; a plain view: `load(PageArgs(), "query")`). Returns `(body, 200, headers)`, the body
+    `{"items": [rows], "cursor", "next"}` for a `list_schema` to dump (a plain view dumps it itself)."""
     listed = g.pop(_LISTED, None)  # once: a later list_page in the same context has no state of its own
     if listed is None:
         raise RuntimeError("resources.list_page serves a GET declared with scoped_list or caller_list "

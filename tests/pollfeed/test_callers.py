@@ -21,6 +21,7 @@ from pollfeed import (
     authenticate,
     caller,
     list_schema,
+    poll,
     resources,
 )
 
@@ -142,3 +143,67 @@ def test_without_a_caller_or_with_a_refused_one_every_read_is_401(host):
     forged.set_cookie("session", "eyJ1c2VyIjoiYWRhIn0.forged.signature")  # not signed with the app's key
     assert forged.get("/tickets/1").status_code == 401
     assert "/tickets/1" in asked
+
+
+def test_a_loaders_integer_ids_reach_the_read_rule_as_integers(tmp_path):
+    """Users with integer keys, known by a session: `@pf.caller_loader(id_type=Integer)` types the caller's
+    id for the read rule, which compares it with an integer column (PostgreSQL refuses integer = text)."""
+    db = SQLAlchemy()
+
+    class Ticket(db.Model, Versioned):
+        __change_type__ = "ticket"
+        __scope_attr__ = "team_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        team_id: Mapped[int] = mapped_column(Integer)
+
+    class Member(db.Model, Versioned, Grant):
+        __change_type__ = "member"
+        __scope_attr__ = "team_id"
+        __grant_principal__ = "user_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        team_id: Mapped[int] = mapped_column(Integer)
+        user_id: Mapped[int] = mapped_column(Integer)
+
+    app = Flask("integer_sessions")
+    app.config.update(SQLALCHEMY_DATABASE_URI=empty_database(tmp_path), SECRET_KEY="test only")
+    db.init_app(app)
+    pf = Pollfeed(db=db, scope="team")
+
+    @pf.caller_loader(id_type=Integer)
+    def from_the_session():
+        uid = session.get("uid")
+        return Caller(str(uid), f"user {uid}", False) if uid else None
+
+    @pf.read_rule
+    def readable(team_id, principal_id, is_admin):
+        return or_(is_admin, exists().where(Member.team_id == team_id, Member.user_id == principal_id))
+
+    assert isinstance(pf.caller_id_type(), Integer)
+    pf.init_app(app)
+    app.register_blueprint(pf.blueprint)
+
+    @app.get("/tickets/<int:ticket_id>")
+    @poll.item(Ticket, id="ticket_id")
+    def ticket(ticket):
+        return {"id": str(ticket.id)}, 200, resources.headers(ticket)
+
+    @app.post("/login/<int:uid>")
+    def login(uid):
+        session["uid"] = uid
+        return "", 204
+
+    with app.app_context():
+        db.create_all()
+        db.session.add_all([Member(team_id=1, user_id=1), Member(team_id=2, user_id=2), Ticket(team_id=1)])
+        db.session.commit()
+    ada, bob = app.test_client(), app.test_client()
+    ada.post("/login/1")
+    bob.post("/login/2")
+    first = ada.get("/tickets/1")
+    assert first.status_code == 200, first.get_data(as_text=True)
+    assert ada.get("/tickets/1", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert bob.get("/tickets/1").status_code == 404
+    assert [c["id"] for c in ada.get("/changes?team=1&types=ticket").get_json()["changes"]] == ["1"]
+    assert bob.get("/changes?team=1").status_code == 404
+    with app.app_context():
+        db.engine.dispose()

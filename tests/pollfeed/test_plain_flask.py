@@ -19,11 +19,12 @@ APP = textwrap.dedent('''
     from flask import Flask, request
     from flask_sqlalchemy import SQLAlchemy
     from marshmallow import fields
-    from sqlalchemy import ForeignKey, Integer, String, bindparam, exists, or_, true
+    from sqlalchemy import ForeignKey, Integer, String, bindparam, exists, or_, select, true
     from sqlalchemy.orm import Mapped, mapped_column
 
     import pollfeed
-    from pollfeed import Grant, PrincipalSource, Versioned, VersionedSchema, authenticate, caller, poll, resources
+    from pollfeed import (Grant, PageArgs, PrincipalSource, Versioned, VersionedSchema, authenticate, caller,
+                          list_schema, poll, resources)
 
     assert pollfeed.openapi is None and "flask_smorest" not in sys.modules
     try:
@@ -79,15 +80,24 @@ APP = textwrap.dedent('''
     app.before_request(authenticate)
     app.register_blueprint(pf.blueprint)
 
+    page_args, ticket_list = PageArgs(), list_schema(TicketSchema, "TicketList")()
+
     @app.get("/tickets/<int:ticket_id>")
-    @poll.item(Ticket, id="ticket_id")
+    @poll.item(Ticket, id="ticket_id", dump=schema.dump)  # dump: what the feed's ?include=resource embeds
     def ticket(ticket):
         return schema.dump(ticket), 200, resources.headers(ticket)
+
+    @app.get("/teams/<int:team_id>/tickets")
+    @poll.scoped_list("team_id", query=page_args)
+    def tickets(team_id):
+        args = resources.load(page_args, "query")  # 400 for a bad limit, as on the poll path
+        body, status, headers = resources.list_page(select(Ticket).where(Ticket.team_id == team_id), Ticket, args)
+        return ticket_list.dump(body), status, headers
 
     @app.patch("/tickets/<int:ticket_id>")
     def edit(ticket_id):
         ticket = resources.write_item(Ticket, readable, id=ticket_id)
-        resources.update(ticket, schema.load(request.get_json(), partial=True))
+        resources.update(ticket, resources.load(TicketSchema(partial=True)))  # 422 for a bad field
         resources.commit(ticket)
         return schema.dump(ticket), 200, resources.headers(ticket)
 
@@ -111,6 +121,20 @@ APP = textwrap.dedent('''
     assert done.status_code == 200 and done.headers["ETag"] != tag, done.data
     stale = c.patch("/tickets/1", json={"title": "again"}, headers={**ada, "If-Match": tag})
     assert stale.status_code == 412 and stale.headers["ETag"] == done.headers["ETag"], stale.data
+    for body in ({"title": 5}, {"version": 9}):  # a wrong type, a read-only field: 422, never a 500
+        invalid = c.patch("/tickets/1", json=body, headers={**ada, "If-Match": done.headers["ETag"]})
+        assert invalid.status_code == 422 and invalid.mimetype == "application/problem+json", invalid.data
+    listed = c.get("/teams/7/tickets?limit=1", headers=ada)
+    assert listed.status_code == 200 and [t["title"] for t in listed.json["items"]] == ["Fixed"], listed.data
+    answered = app.extensions["pollfeed"].poll_path.answered
+    again = c.get("/teams/7/tickets?limit=1", headers={**ada, "If-None-Match": listed.headers["ETag"]})
+    assert again.status_code == 304 and app.extensions["pollfeed"].poll_path.answered == answered + 1
+    for query in ("limit=abc", "limit=0", "after=%00"):
+        bad = c.get("/teams/7/tickets?" + query, headers=ada)
+        assert bad.status_code == 400 and bad.mimetype == "application/problem+json", (query, bad.data)
+    assert c.get("/teams/7/tickets", headers=bob).status_code == 404
+    embedded = c.get("/changes?team=7&types=ticket&include=resource", headers=ada).json["changes"]
+    assert [x["resource"]["title"] for x in embedded] == ["Fixed", "Fixed"]
     page = c.get("/changes?team=7&types=ticket", headers=ada)
     assert page.status_code == 200, page.data
     assert [(x["team_id"], x["op"]) for x in page.json["changes"]] == [("7", "create"), ("7", "update")]
@@ -120,7 +144,7 @@ APP = textwrap.dedent('''
     quiet = c.get("/changes?team=7&since=" + page.json["next"], headers=ada)
     assert c.get("/changes?team=7&since=" + page.json["next"],
                  headers={**ada, "If-None-Match": quiet.headers["ETag"]}).status_code == 304
-    assert app.extensions["pollfeed"].poll_path.answered == 2
+    assert app.extensions["pollfeed"].poll_path.answered == answered + 2
     print("plain flask: ok")
 ''')
 
