@@ -205,8 +205,9 @@ class Pollfeed:
         """Who the caller is shapes what init_app installs: declared after it, an app would silently go
         without its poll path; both ways at once, the two paths would ask different sources."""
         if self.bound:
-            raise RuntimeError(f"Declare pf.{what} before init_app(app): init_app installs the poll path from "
-                               f"the caller's declaration (import the module that declares it first).")
+            raise RuntimeError(f"Declare pf.{what} before init_app(app): init_app decides from the caller's "
+                               f"declaration whether to put the poll path in front of the app (with bearer tokens) "
+                               f"or not (with a loader). Import the module that declares it first.")
         if other is not None:
             raise RuntimeError(f"pf.{what} and pf.{other} both declared: the caller comes from one of them "
                                f"(bearer tokens, whose polls the poll path answers, or a loader for any other auth).")

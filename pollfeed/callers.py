@@ -120,7 +120,9 @@ def authenticate():
     """A before_request function for routes that need a caller: 401 without one. OPTIONS needs none: it
     is a CORS preflight, which a browser sends without credentials."""
     if request.method != "OPTIONS" and caller() is None:
-        raise Unauthorized("This endpoint needs Authorization: Bearer <token>.")
+        signed_in = current_app.extensions["pollfeed"].extension.loader is not None  # the host's own auth
+        raise Unauthorized("This endpoint needs a signed-in caller." if signed_in else
+                           "This endpoint needs Authorization: Bearer <token>.")
 
 
 def bearer_loader(source):

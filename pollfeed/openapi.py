@@ -60,7 +60,7 @@ _WHY = {
     400: "A malformed query parameter, cursor, header or JSON body.",
     401: "No token, or an unknown or revoked one.",
     403: "A caller who may read this but not do this.",
-    404: "Missing, or not readable with this token.",
+    404: "Missing, or not readable by this caller.",
     409: "The write conflicts with the current state.",
     410: "The cursor cannot be continued: re-list and follow the list's cursor.",
     412: "If-Match (or If-Unmodified-Since) does not match the current version.",

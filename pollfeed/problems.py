@@ -78,7 +78,7 @@ class NotFound(Problem):
     code = 404
     problem_type = "not-found"
 
-    def __init__(self, detail="No such resource, or not readable with this token.", **kw):
+    def __init__(self, detail="No such resource, or not readable by this caller.", **kw):
         super().__init__(detail, **kw)
 
 

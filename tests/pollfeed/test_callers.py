@@ -138,6 +138,8 @@ def test_without_a_caller_or_with_a_refused_one_every_read_is_401(host):
     mallory.post("/login/mallory")
     for path in ("/tickets/1", "/teams/1/tickets", "/changes"):
         assert anonymous.get(path, headers={"If-None-Match": '"v1-x"'}).status_code == 401, path
+        # the session's app asks for a signed-in caller, not for a bearer token it never takes
+        assert anonymous.get(path).get_json()["detail"] == "This endpoint needs a signed-in caller.", path
         assert mallory.get(path, headers={"If-None-Match": '"v1-x"'}).status_code == 401, path
     forged = app.test_client()
     forged.set_cookie("session", "eyJ1c2VyIjoiYWRhIn0.forged.signature")  # not signed with the app's key
