@@ -16,7 +16,7 @@ from .fields import rfc3339
 from .lookup import cached
 from .problems import NotFound
 from .state import app_state, db
-from .versioned import logged_id, models, private_key
+from .versioned import logged_id, models, private_key, typed_id
 
 #: What a page shows of a change (docs/http-api.md), in this order: the columns the page statements select.
 #: (Not who made it, nor its audience, which the statement filters on: a page fetches only these.)
@@ -438,19 +438,10 @@ def _embed(principal, changes):
         if model is None or dump is None:
             continue
         # ids are text on the wire (and in the log): back to the column's own type for the query
-        keys = [_typed(model.id, i) for i in ids]
+        keys = [typed_id(model.id, i) for i in ids]
         for obj in db.session.scalars(select(model).where(model.id.in_(keys))):
             scope, audience = text_id(obj.scope_id), text_id(obj.audience_id)
             if (readable is None or scope in readable) and audience in (None, principal.id):
                 current[(type_name, str(obj.id))] = dump(obj)
     for ch in changes:
         ch["resource"] = current.get((ch["type"], ch["id"]))
-
-
-def _typed(column, text):
-    """A logged id (text) as `column`'s Python type, for a query on a host's integer key."""
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return text
-    return text if kind is str else kind(text)

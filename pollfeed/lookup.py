@@ -6,7 +6,10 @@ once (with bind parameters, including callable ones such as the caller's id),
 compiled once per dialect, and executed on the request's connection with
 `exec_driver_sql`; result values go through the column types' processors.
 """
+import uuid
 from collections import namedtuple
+
+from sqlalchemy import Uuid
 
 from .state import app_state, db
 
@@ -21,6 +24,24 @@ def cached(key, build):
             lookups.clear()
         found = lookups[key] = Lookup(build())
     return found
+
+
+def _preparer(kind, dialect):
+    """How a bind parameter of type `kind` reaches the driver: its type's bind processor (as SQLAlchemy's own
+    execution applies it), or None where it has none. A Uuid key also takes its text (a `<string:>` URL
+    variable, a page's `after`): text that is no UUID matches no row."""
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    if not isinstance(kind, Uuid) or not kind.as_uuid:
+        return process
+
+    def uuid_value(value):
+        if isinstance(value, str):
+            try:
+                value = uuid.UUID(value)
+            except ValueError:
+                return None
+        return process(value) if process else value
+    return uuid_value
 
 
 class Lookup:
@@ -40,14 +61,19 @@ class Lookup:
             names = list(compiled.positiontup) if compiled.positional else list(binds)
             processors = [col.type.dialect_impl(dialect).result_processor(dialect, None)
                           for col in self.statement.selected_columns]
-            entry = self._compiled[dialect.name] = (str(compiled), compiled.positional, names, binds, processors)
+            preparers = [_preparer(binds[n].type, dialect) for n in names]
+            entry = self._compiled[dialect.name] = (str(compiled), compiled.positional, names, binds, processors,
+                                                    preparers if any(preparers) else None)
         return entry
 
     def _bound(self, dialect, params):
         """The SQL for `dialect`, its arguments (`params` by bind key; the rest, callables or literals,
-        fill themselves) and the result processors."""
-        sql, positional, names, binds, processors = self._prepare(dialect)
+        fill themselves; each through its type's bind processor, where it has one) and the result
+        processors."""
+        sql, positional, names, binds, processors, preparers = self._prepare(dialect)
         values = [params[binds[n].key] if binds[n].key in params else binds[n].effective_value for n in names]
+        if preparers is not None:
+            values = [p(v) if p else v for p, v in zip(preparers, values, strict=True)]
         return sql, tuple(values) if positional else dict(zip(names, values, strict=True)), processors
 
     def _run(self, params):

@@ -14,9 +14,10 @@ from .callers import caller, caller_binds
 from .etags import list_tag, version_tag
 from .http import PARSER
 from .lookup import cached
-from .problems import NotFound
+from .problems import BadRequest, NotFound
 from .queries import Asker, CallerQuery, ScopeQuery, load_query, scope_owners
 from .state import app_state, db
+from .versioned import typed_id
 
 
 def _where(model, rule, keys):
@@ -284,6 +285,10 @@ def page(at, epoch, stmt, model, limit, after, check=True, audience=None):
     if check:
         conditional.check_read(etag)
     if after:
+        try:
+            after = typed_id(model.id, after)  # an integer key or a UUID, as text in the URL
+        except ValueError:
+            raise BadRequest("Invalid query parameter.", errors={"after": ["Not an id of this list."]}) from None
         stmt = stmt.where(model.id > after)
     items = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)))
     next_url = None

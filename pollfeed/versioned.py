@@ -110,6 +110,17 @@ def logged_id(column):
     return column if isinstance(getattr(column, "type", None), String) else cast(column, String)
 
 
+def typed_id(column, text):
+    """An id as text (from the log, a URL, a page's `after`) as `column`'s Python type, for a query on the
+    host's own key: an int for an integer key, a uuid.UUID for SQLAlchemy's Uuid; text stays text.
+    ValueError where the text names no such value."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return text
+    return text if kind is str or not isinstance(text, str) else kind(text)
+
+
 def private_key(scope, principal_id):
     """The watermark key of a principal's private changes within a scope.
 

@@ -1,17 +1,18 @@
 """An app of its own, not the reference server: its own db, models with integer ids, a Team scope named
 `team` on the wire. It gets the engine's tables, the log's first row and the version guards from
 db.create_all(), and the change feed as its blueprint."""
+import uuid
 from types import SimpleNamespace
 
 import pytest
 from flask import Flask, g, request
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Integer, String, func, select, text
+from sqlalchemy import Integer, String, Uuid, func, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pollfeed import Pollfeed
+from pollfeed import PageArgs, Pollfeed, PrincipalSource, new_token, poll, resources
 from pollfeed.changelog import Change, FeedState
 from pollfeed.versioned import Grant, Versioned, models
 
@@ -160,3 +161,107 @@ def test_derivers_and_representations_belong_to_their_extension(tmp_path, app, m
     assert seen == ["note"]
     with host.app_context():
         host_db.engine.dispose()
+
+
+def test_uuid_keys_on_both_paths_in_pages_and_in_the_feed(host_url):
+    """SQLAlchemy's Uuid as the keys of a scope and its rows: an item by a <uuid:> or a <string:> URL
+    variable, its 304 from the poll path, a list paged by `after`, the feed filtered by a UUID scope with
+    the bodies embedded. Ids are strings on the wire, in their usual form."""
+    db = SQLAlchemy()
+
+    class User(db.Model):
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        token_hash: Mapped[str] = mapped_column(String(64))
+
+    class Board(db.Model, Versioned):
+        __change_type__ = "board"
+        __scope_attr__ = "id"
+        id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+    class Card(db.Model, Versioned):
+        __change_type__ = "card"
+        __scope_attr__ = "board_id"
+        id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+        board_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+        title: Mapped[str] = mapped_column(String(40))
+
+    class Seat(db.Model, Versioned, Grant):  # whoever has one follows the board in the feed
+        __change_type__ = "seat"
+        __scope_attr__ = "board_id"
+        __grant_principal__ = "user_id"
+        id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+        board_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+        user_id: Mapped[int] = mapped_column(Integer)
+
+    pf = Pollfeed(db=db, scope="board")
+    pf.bearer_tokens(PrincipalSource(source=User.__table__, token_hash=User.token_hash, principal_id=User.id,
+                                     is_admin=true(), name=User.token_hash, valid=true()))
+    pf.read_rule(lambda board_id, principal_id, is_admin: is_admin)
+    app = Flask("uuid_keys")
+    app.config["SQLALCHEMY_DATABASE_URI"] = host_url
+    db.init_app(app)
+    pf.init_app(app)
+    app.register_blueprint(pf.blueprint)
+    page_args = PageArgs()
+
+    def dump(card):
+        return {"id": str(card.id), "board_id": str(card.board_id), "title": card.title}
+
+    @app.get("/cards/<uuid:card_id>")
+    @poll.item(Card, id="card_id", dump=dump)
+    def card(card):
+        return dump(card), 200, resources.headers(card)
+
+    @app.get("/by-text/<string:card_id>")
+    @poll.item(Card, id="card_id")
+    def card_by_text(card):
+        return dump(card), 200, resources.headers(card)
+
+    @app.get("/boards/<uuid:board_id>/cards")
+    @poll.scoped_list("board_id", query=page_args)
+    def cards(board_id):
+        body, status, headers = resources.list_page(select(Card).where(Card.board_id == board_id), Card,
+                                                    resources.load(page_args, "query"))
+        return {"items": [dump(c) for c in body["items"]], "next": body["next"]}, status, headers
+
+    token, hashed = new_token("u_")
+    with app.app_context():
+        db.create_all()
+        board = Board()
+        db.session.add_all([User(id=1, token_hash=hashed), board])
+        db.session.flush()
+        db.session.add_all([Seat(board_id=board.id, user_id=1),
+                            *(Card(board_id=board.id, title=f"card {i}") for i in range(3))])
+        db.session.commit()
+        board_id, ids = str(board.id), sorted(str(i) for i in db.session.scalars(select(Card.id)))
+    c, ada = app.test_client(), {"Authorization": f"Bearer {token}"}
+    poll_path = app.extensions["pollfeed"].poll_path
+    first = c.get(f"/cards/{ids[0]}", headers=ada)
+    assert first.status_code == 200 and first.get_json()["id"] == ids[0], first.get_data(as_text=True)
+    assert c.get(f"/by-text/{ids[0]}", headers=ada).get_json() == first.get_json()
+    assert c.get("/by-text/not-a-uuid", headers=ada).status_code == 404
+    answered = poll_path.answered
+    for path in (f"/cards/{ids[0]}", f"/by-text/{ids[0]}"):
+        assert c.get(path, headers={**ada, "If-None-Match": first.headers["ETag"]}).status_code == 304, path
+    assert poll_path.answered == answered + 2
+    seen, url = [], f"/boards/{board_id}/cards?limit=1"
+    while url:
+        page = c.get(url, headers=ada)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        seen += [x["id"] for x in page.get_json()["items"]]
+        url = page.get_json()["next"]
+    assert seen == sorted(seen) and set(seen) == set(ids)  # in key order, each once
+    listed = c.get(f"/boards/{board_id}/cards", headers=ada)
+    answered = poll_path.answered
+    assert c.get(f"/boards/{board_id}/cards", headers={**ada, "If-None-Match": listed.headers["ETag"]}
+                 ).status_code == 304 and poll_path.answered == answered + 1
+    bad = c.get(f"/boards/{board_id}/cards?after=nonsense", headers=ada)
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json", bad.get_data(as_text=True)
+    feed = c.get(f"/changes?board={board_id}&types=card&include=resource", headers=ada)
+    assert feed.status_code == 200, feed.get_data(as_text=True)
+    titles = {i: c.get(f"/cards/{i}", headers=ada).get_json()["title"] for i in ids}
+    assert sorted((x["board_id"], x["id"], x["resource"]["title"]) for x in feed.get_json()["changes"]) == [
+        (board_id, i, titles[i]) for i in ids]
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
