@@ -229,6 +229,24 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     assert [x["id"] for x in changes("bob", f"&since={cursor}")["changes"]] == []  # not bob's team
 
 
+def test_a_list_pages_by_its_integer_keys(desk):
+    """`after` is read as the key's type: PostgreSQL refused `integer > varchar` (the second page was a
+    500), and text that is no integer is a 400."""
+    app, (support, _billing), who = desk
+    c, ada = app.test_client(), who["ada"]
+    made = [c.post(f"/teams/{support}/tickets", json={"title": f"t{i}"}, headers=ada).get_json()["id"]
+            for i in range(3)]
+    seen, url = [], f"/teams/{support}/tickets?limit=1"
+    while url:
+        page = c.get(url, headers=ada)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        seen += [t["id"] for t in page.get_json()["items"]]
+        url = page.get_json()["next"]
+    assert seen == made
+    bad = c.get(f"/teams/{support}/tickets?after=abc", headers=ada)
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json", bad.get_data(as_text=True)
+
+
 def test_an_id_used_again_after_its_delete_starts_a_new_life_that_no_old_tag_matches(desk):
     """SQLite hands the highest deleted integer id out again (a table without AUTOINCREMENT), and any app
     may insert a key it deleted before: the new row starts at version 1, its tags are not the old row's
