@@ -87,6 +87,15 @@ __all__ = [
 ]
 
 
+def _principal_type(kind):
+    """The SQL type of principal ids, checked: the log keys principals by their text, which SQL makes
+    from the column by a cast; a Uuid's cast on SQLite is 32 hex digits, not the text the log holds."""
+    if isinstance(kind, sqltypes.Uuid):
+        raise TypeError("Principal ids of SQLAlchemy's Uuid type are not supported: keep your users' ids as "
+                        "text (String(36), str(uuid4())) or integers (docs: the auth and scope contract).")
+    return kind
+
+
 @dataclass
 class AppState:
     """What the engine keeps for one app, as `app.extensions["pollfeed"]`.
@@ -198,6 +207,7 @@ class Pollfeed:
         conditional polls are answered ahead of Flask. Without it, Flask decides every 304. Declare it
         before init_app, which installs the poll path from it, and not beside a caller_loader."""
         self._declare_caller("bearer_tokens", "caller_loader" if self.loader is not None else None)
+        _principal_type(source.principal_id.type)
         self.tokens = source
         return source
 
@@ -223,8 +233,8 @@ class Pollfeed:
         if loader is None:
             return functools.partial(self.caller_loader, id_type=id_type)
         self._declare_caller("caller_loader", "bearer_tokens" if self.tokens is not None else None)
+        self.loader_id_type = _principal_type(sqltypes.to_instance(id_type)) if id_type is not None else None
         self.loader = loader
-        self.loader_id_type = sqltypes.to_instance(id_type) if id_type is not None else None
         return loader
 
     def caller_id_type(self):
@@ -237,8 +247,8 @@ class Pollfeed:
     def rule(self):
         """The declared read rule; a clear error where none was declared."""
         if self.readable is None:
-            raise RuntimeError("No read rule: declare who may read a scope with @pf.read_rule before init_app "
-                               "(docs: the auth and scope contract).")
+            raise RuntimeError("No read rule: declare who may read a scope with @pf.read_rule before the first "
+                               "request (docs: the auth and scope contract).")
         return self.readable
 
     def represent(self, change_type, dump):

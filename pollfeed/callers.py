@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, String, bindparam, select
 
 from .lookup import Lookup
 from .problems import Problem
+from .versioned import typed_value
 
 #: The environ key under which a poll that the poll path handed to Flask carries the caller it already
 #: found (a Found). The bearer loader takes it instead of looking the token
@@ -159,14 +160,10 @@ def caller_binds(kind=None):
     every caller and compiles once): (id, is_admin), the id typed as `kind` (the extension's
     caller_id_type(); text by default). Anonymous: a NULL id, not an admin."""
     kind = String() if kind is None else kind
-    try:
-        convert = kind.python_type  # caller ids are text to the engine; the host's column may be integer
-    except NotImplementedError:
-        convert = str
 
     def principal_id():
-        found = caller()
-        return None if found is None else convert(found.id)
+        found = caller()  # caller ids are text to the engine; the host's column may be integer
+        return None if found is None else typed_value(kind, found.id)
 
     def is_admin():
         found = caller()

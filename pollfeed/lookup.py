@@ -6,12 +6,12 @@ once (with bind parameters, including callable ones such as the caller's id),
 compiled once per dialect, and executed on the request's connection with
 `exec_driver_sql`; result values go through the column types' processors.
 """
-import uuid
 from collections import namedtuple
 
 from sqlalchemy import Uuid
 
 from .state import app_state, db
+from .versioned import typed_value
 
 
 def cached(key, build):
@@ -27,21 +27,25 @@ def cached(key, build):
 
 
 def _preparer(kind, dialect):
-    """How a bind parameter of type `kind` reaches the driver: its type's bind processor (as SQLAlchemy's own
-    execution applies it), or None where it has none. A Uuid key also takes its text (a `<string:>` URL
-    variable, a page's `after`): text that is no UUID matches no row."""
+    """How a bind parameter of type `kind` reaches the driver, or None where nothing is to be done: a key
+    given as text takes its type's value (versioned.typed_value: a `<string:>` URL variable for an integer
+    or a Uuid key; text that names no such value matches no row), then the type's bind processor, as
+    SQLAlchemy's own execution applies it."""
     process = kind.dialect_impl(dialect).bind_processor(dialect)
-    if not isinstance(kind, Uuid) or not kind.as_uuid:
+    try:
+        textual = kind.python_type is str and not isinstance(kind, Uuid)
+    except NotImplementedError:
+        textual = True
+    if textual:
         return process
 
-    def uuid_value(value):
-        if isinstance(value, str):
-            try:
-                value = uuid.UUID(value)
-            except ValueError:
-                return None
+    def prepare(value):
+        try:
+            value = typed_value(kind, value)
+        except ValueError:
+            return None
         return process(value) if process else value
-    return uuid_value
+    return prepare
 
 
 class Lookup:

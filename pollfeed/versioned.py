@@ -1,8 +1,10 @@
 """Versioned mixin: opaque id, a version counter kept by SQLAlchemy's version_id_col, a stamp, timestamps."""
+import re
+import uuid
 from datetime import datetime, timezone
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, cast, event
+from sqlalchemy import BigInteger, DateTime, Integer, String, Uuid, cast, event
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .etags import version_tag
@@ -95,11 +97,12 @@ def _named(mapper, cls):
 
 @event.listens_for(Versioned, "after_mapper_constructed", propagate=True)
 def _columns_named(mapper, cls):
-    """The columns a Versioned model names (its scope, its audience, a Grant's principal) are its own
-    mapped columns, checked when it is declared: a misspelt one would fail at its first commit."""
+    """The attributes a Versioned model names (its scope, its audience, a Grant's principal) are its own
+    mapped attributes (a column, a synonym, a hybrid), checked when it is declared: a misspelt one would
+    fail at its first commit."""
     for setting in ("__scope_attr__", "__audience_attr__", "__grant_principal__"):
         name = getattr(cls, setting, None)
-        if name and name not in mapper.columns:
+        if name and name not in mapper.all_orm_descriptors.keys():
             raise TypeError(f"{cls.__name__}: {setting} = {name!r} names no column of the model; its columns "
                             f"are {', '.join(mapper.columns.keys())}")
 
@@ -110,15 +113,45 @@ def logged_id(column):
     return column if isinstance(getattr(column, "type", None), String) else cast(column, String)
 
 
-def typed_id(column, text):
-    """An id as text (from the log, a URL, a page's `after`) as `column`'s Python type, for a query on the
-    host's own key: an int for an integer key, a uuid.UUID for SQLAlchemy's Uuid; text stays text.
-    ValueError where the text names no such value."""
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]{0,18})")  # canonical: one text per integer, within 64 bits
+
+
+def typed_value(kind, value):
+    """An id given as text (from the log, a URL variable, a page's `after`, a caller) as the Python value of
+    the SQL type `kind` (a host's key column's), for a query on that key: an int for an integer key, a
+    uuid.UUID for SQLAlchemy's Uuid; text stays text, and a value that is not text is left as it is (but
+    a uuid.UUID for a `Uuid(as_uuid=False)` column becomes its text). Only the canonical text of a value
+    is taken (`7`, not `07`; a UUID in lower case with hyphens), as the log and the wire write it: a
+    key has one text, so that its watermarks and tags are found. ValueError where the text names no
+    such value."""
+    if isinstance(kind, Uuid):
+        if isinstance(value, str):
+            parsed = uuid.UUID(value)
+            if str(parsed) != value:
+                raise ValueError(f"{value!r} is not a UUID's canonical text")
+            return parsed if kind.as_uuid else value
+        return value if kind.as_uuid or not isinstance(value, uuid.UUID) else str(value)
+    if not isinstance(value, str):
+        return value
     try:
-        kind = column.type.python_type
+        python = kind.python_type
     except NotImplementedError:
-        return text
-    return text if kind is str or not isinstance(text, str) else kind(text)
+        return value
+    if python is str:
+        return value
+    if python is int:
+        if not _INTEGER.fullmatch(value) or not -2**63 <= int(value) < 2**63:
+            raise ValueError(f"{value!r} is not an integer's canonical text, within 64 bits")
+        return int(value)
+    try:
+        return python(value)
+    except (TypeError, ArithmeticError) as exc:
+        raise ValueError(f"{value!r} is not a {python.__name__}") from exc
+
+
+def typed_id(column, text):
+    """typed_value for a key column."""
+    return typed_value(column.type, text)
 
 
 def private_key(scope, principal_id):

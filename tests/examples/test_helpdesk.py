@@ -229,6 +229,23 @@ def test_the_feed_is_filtered_by_team_and_by_membership_with_tombstones(desk):
     assert [x["id"] for x in changes("bob", f"&since={cursor}")["changes"]] == []  # not bob's team
 
 
+def test_under_load_the_poll_paths_304s_carry_the_raised_advice_as_flasks_answers_do(desk):
+    """One load signal per app: a 304 answered ahead of Flask advises what Flask's 200 advises, raised
+    under load (tests/blackbox/test_overload.py makes the load; here the signal is set)."""
+    app, (support, _billing), who = desk
+    c, ada = app.test_client(), who["ada"]
+    url = f"/teams/{support}/tickets"
+    tag, base = c.get(url, headers=ada).headers["ETag"], c.get(url, headers=ada).headers["Poll-Interval"]
+    load = app.extensions["pollfeed"].load
+    load.smoothed = 20 * load.overload_delay  # a queue twenty times what the advice starts rising at
+    load.update(0, now=load.at)  # a reading that moves nothing: no time has passed
+    flasks = c.get(url, headers=ada).headers["Poll-Interval"]
+    answered = app.extensions["pollfeed"].poll_path.answered
+    polled = c.get(url, headers={**ada, "If-None-Match": tag})
+    assert polled.status_code == 304 and app.extensions["pollfeed"].poll_path.answered == answered + 1
+    assert polled.headers["Poll-Interval"] == flasks != base, (base, flasks)
+
+
 def test_a_list_pages_by_its_integer_keys(desk):
     """`after` is read as the key's type: PostgreSQL refused `integer > varchar` (the second page was a
     500), and text that is no integer is a 400."""
@@ -243,8 +260,9 @@ def test_a_list_pages_by_its_integer_keys(desk):
         seen += [t["id"] for t in page.get_json()["items"]]
         url = page.get_json()["next"]
     assert seen == made
-    bad = c.get(f"/teams/{support}/tickets?after=abc", headers=ada)
-    assert bad.status_code == 400 and bad.mimetype == "application/problem+json", bad.get_data(as_text=True)
+    for after in ("abc", "99999999999999999999", "%207", "1_0", "07"):  # an integer key's text, as it is written
+        bad = c.get(f"/teams/{support}/tickets?after={after}", headers=ada)
+        assert bad.status_code == 400 and bad.mimetype == "application/problem+json", (after, bad.get_data())
 
 
 def test_an_id_used_again_after_its_delete_starts_a_new_life_that_no_old_tag_matches(desk):

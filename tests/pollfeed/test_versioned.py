@@ -150,6 +150,17 @@ def test_a_model_names_its_scope_and_a_grant_its_principal_the_engine_assumes_ne
     assert Seat.__grant_principal__ == "account_id"
     assert "principal_id" in PrincipalSource._fields and "user_id" not in PrincipalSource._fields
 
+    # A synonym of a column names it too (the engine reads the attribute).
+    from sqlalchemy.orm import synonym
+
+    class Pinned(Base, Versioned):
+        __tablename__ = "pinned"
+        __change_type__ = "pinned"
+        __scope_attr__ = "board"
+        board_id: Mapped[int] = mapped_column(Integer)
+        board = synonym("board_id")
+
+    assert Pinned(board_id=3).scope_id == 3
     # A column it names must be one of its own: a misspelt name fails here, not at the first commit.
     for setting in ("__scope_attr__", "__audience_attr__", "__grant_principal__"):
         names = {"__scope_attr__": "board_id", "__grant_principal__": "account_id", setting: "boardid"}
