@@ -1,4 +1,4 @@
-"""`flask pollfeed compact | verify | rotate-epoch`: the change log's maintenance, from the command line."""
+"""`flask pollfeed compact | verify | adopt | rotate-epoch`: the change log's maintenance, from the command line."""
 import sys
 
 import click
@@ -33,6 +33,17 @@ def compact(retention, batch):
     ttl = current_app.config["POLLFEED_IDEMPOTENCY_TTL"]
     keys = idempotency.drop_expired(ttl)
     click.echo(f"dropped {keys} idempotency key(s) older than {ttl}")
+
+
+@cli.command("adopt")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Rows logged per transaction.")
+def adopt(batch):
+    """Log a create for each versioned row the log has never heard of (a table made versioned in place, rows
+    inserted by raw SQL), and open the access periods of such Grant rows. Safe to run again."""
+    with click.progressbar(length=0, label="adopting", file=sys.stderr) as bar:
+        logged = maintenance.adopt(batch=batch, progress=bar)
+    click.echo(f"logged {logged} row(s) the change log had not heard of")
 
 
 @cli.command("rotate-epoch")

@@ -88,3 +88,39 @@ def on_create_all(metadata):
 
     if not event.contains(metadata, "after_create", _after_create):
         event.listen(metadata, "after_create", _after_create)
+
+
+def random_stamp_sql(dialect):
+    """A random stamp in SQL, 1..2**48-1, each row its own (pollfeed.stamps draws them in Python)."""
+    if dialect == "postgresql":
+        return "(floor(random() * 281474976710655) + 1)::bigint"
+    return "(abs(random()) % 281474976710655 + 1)"
+
+
+def make_versioned(op, table):
+    """In an Alembic migration, make an existing table versioned in place, its rows and ids kept: add the
+    columns Versioned declares (`version` 1, a random `stamp` each, `created_at` and `updated_at` now, for
+    the rows already there; no server default is left behind), then install the guard. Its rows are then
+    unknown to the change log until `flask pollfeed adopt` logs them. Undo with `unmake_versioned`."""
+    import sqlalchemy as sa
+
+    with op.batch_alter_table(table) as batch:  # SQLite: a column added NOT NULL needs a default, kept below
+        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+        batch.add_column(sa.Column("stamp", sa.BigInteger(), nullable=False, server_default="0"))
+        now = sa.text("timezone('utc', now())" if op.get_bind().dialect.name == "postgresql" else "CURRENT_TIMESTAMP")
+        batch.add_column(sa.Column("created_at", sa.DateTime(), nullable=False, server_default=now))  # naive UTC
+        batch.add_column(sa.Column("updated_at", sa.DateTime(), nullable=False, server_default=now))
+    bind = op.get_bind()
+    op.execute(f'UPDATE "{table}" SET stamp = {random_stamp_sql(bind.dialect.name)}')
+    with op.batch_alter_table(table) as batch:  # the model gives every new row its values
+        for column in ("version", "stamp", "created_at", "updated_at"):
+            batch.alter_column(column, server_default=None)
+    install(bind, [table])
+
+
+def unmake_versioned(op, table):
+    """make_versioned's downgrade: the guard, then the four columns."""
+    drop(op.get_bind(), table)
+    with op.batch_alter_table(table) as batch:
+        for column in ("updated_at", "created_at", "stamp", "version"):
+            batch.drop_column(column)

@@ -3,10 +3,10 @@ import secrets
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from . import guards
-from .changelog import Change, FeedState, Watermark
+from . import changelog, guards
+from .changelog import Change, FeedState, Record, Watermark
 from .state import db
-from .versioned import models, private_key, utcnow
+from .versioned import Grant, models, private_key, utcnow
 
 
 def compact(retention, batch=5000, progress=None):
@@ -42,6 +42,40 @@ def compact(retention, batch=5000, progress=None):
         dropped += n
         if progress:
             progress.update(n)
+
+
+def unlogged(model):
+    """The ids of `model`'s rows of which the log holds no change: rows made before the engine was added
+    (or by raw SQL), and rows whose every change was compacted away. Compared as text, as the log keeps
+    ids, in Python (SQL's cast of a key, a Uuid's on SQLite, is not always the log's text)."""
+    logged = set(db.session.scalars(select(Change.resource_id).where(Change.type == model.__change_type__)))
+    return [key for key in db.session.scalars(select(model.id).order_by(model.id)) if str(key) not in logged]
+
+
+def adopt(batch=1000, progress=None):
+    """Log a create, at its current version, for every versioned row the log has never heard of (see
+    unlogged): the rows of a table made versioned in place, so that verify finds them, the feed knows
+    them, and the rows of a Grant open their access periods (a member before the engine follows their
+    scope from now on). Grants first: their members' feeds then carry the creates of the scopes' rows.
+    In batches, each its own transaction, as a commit writes them (positions, watermarks, periods); a
+    crash mid-way leaves the rest for the next run. Returns how many rows were logged."""
+    kinds = sorted(models().values(), key=lambda m: (not issubclass(m, Grant), m.__change_type__))
+    pending = [(model, unlogged(model)) for model in kinds]
+    db.session.commit()
+    if progress:
+        progress.length = sum(len(keys) for _, keys in pending)
+    logged = 0
+    for model, keys in pending:
+        for start in range(0, len(keys), batch):
+            rows = db.session.scalars(select(model).where(model.id.in_(keys[start:start + batch]))).all()
+            records = [Record.of(row, "create", row.version) for row in rows]
+            if records:
+                changelog.write_log(db.session.connection(), records, None)
+            db.session.commit()
+            logged += len(records)
+            if progress:
+                progress.update(len(records))
+    return logged
 
 
 def rotate_epoch():
@@ -99,7 +133,8 @@ def verify():
                 problems.append(f"{t} {rid} has version {live[rid]} but its newest change says {version}")
         if horizon == 0:
             for rid in live.keys() - {r for (t, r) in latest if t == type_name}:
-                problems.append(f"{type_name} {rid} exists but has no change at all")
+                problems.append(f"{type_name} {rid} exists but has no change at all (made before the engine or "
+                                f"by raw SQL: `flask pollfeed adopt` logs it)")
 
     # Each resource's versions count up by one, change after change; after its tombstone only a create at
     # version 1 may follow: the same id used again (SQLite hands the highest deleted rowid out again, and

@@ -13,6 +13,8 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
+from pollfeed import guards
+
 revision = '0005'
 down_revision = '0004'
 branch_labels = None
@@ -26,9 +28,7 @@ LOG = ("changes", "feed_watermarks")
 
 def _random():
     """A random stamp in SQL, 1..2**48-1 (pollfeed.stamps draws them in Python for new rows)."""
-    if op.get_bind().dialect.name == "postgresql":
-        return "(floor(random() * 281474976710655) + 1)::bigint"
-    return "(abs(random()) % 281474976710655 + 1)"
+    return guards.random_stamp_sql(op.get_bind().dialect.name)
 
 
 def upgrade():

@@ -246,6 +246,43 @@ def test_under_load_the_poll_paths_304s_carry_the_raised_advice_as_flasks_answer
     assert polled.headers["Poll-Interval"] == flasks != base, (base, flasks)
 
 
+def test_rows_from_before_the_engine_are_adopted_into_the_log_and_their_members_follow_the_feed(desk):
+    """Rows the log never heard of (a table made versioned in place, or raw SQL): verify names them, a
+    member whose membership is such a row cannot follow the team, and `flask pollfeed adopt` logs each
+    as a create at its version, members first, so that verify is clean and the member follows the
+    team's rows in the feed. Run again, it logs nothing."""
+    app, _teams, who = desk
+    stamp = "1234567"
+    with app.app_context():
+        ada = db.session.execute(text("SELECT user_id FROM api_token")).scalars().first()
+        db.session.execute(text(
+            "INSERT INTO team (id, name, version, stamp, created_at, updated_at) "
+            f"VALUES (900, 'Legacy', 1, {stamp}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.execute(text(
+            "INSERT INTO member (id, team_id, user_id, version, stamp, created_at, updated_at) "
+            f"VALUES (900, 900, {ada}, 1, {stamp}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.execute(text(
+            "INSERT INTO ticket (id, team_id, title, status, version, stamp, created_at, updated_at) "
+            f"VALUES (900, 900, 'From before', 'open', 3, {stamp}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.commit()
+    cli, c = app.test_cli_runner(), app.test_client()
+    found = cli.invoke(args=["pollfeed", "verify"])
+    assert found.exit_code != 0 and "ticket 900 exists but has no change at all" in found.output, found.output
+    assert c.get("/changes?team=900", headers=who["root"]).status_code == 404  # no reader ever: no such scope
+    done = cli.invoke(args=["pollfeed", "adopt", "--batch", "1"])
+    assert done.exit_code == 0 and "logged 3 row(s)" in done.output, done.output
+    assert cli.invoke(args=["pollfeed", "verify"]).exit_code == 0
+    again = cli.invoke(args=["pollfeed", "adopt"])
+    assert again.exit_code == 0 and "logged 0 row(s)" in again.output, again.output
+    ada_id = str(ada)
+    page = c.get("/changes?team=900", headers=who["ada"])
+    assert page.status_code == 200, page.get_data(as_text=True)
+    assert [(x["type"], x["id"], x["op"], x["version"]) for x in page.get_json()["changes"]] == [
+        ("member", "900", "create", 1), ("team", "900", "create", 1), ("ticket", "900", "create", 3)], ada_id
+    assert c.get("/changes?team=900", headers=who["bob"]).status_code == 404  # not bob's team
+    assert c.get("/tickets/900", headers=who["ada"]).get_json()["title"] == "From before"
+
+
 def test_a_list_pages_by_its_integer_keys(desk):
     """`after` is read as the key's type: PostgreSQL refused `integer > varchar` (the second page was a
     500), and text that is no integer is a 400."""
