@@ -28,6 +28,7 @@ from . import (
     poll,
     polling,
     problems,
+    queries,
     resources,
     routes,
     settings,
@@ -180,6 +181,7 @@ class Pollfeed:
         self.loader_id_type = None  # the SQL type of the ids the loader's callers carry (caller_loader)
         self.representations = {}  # change type -> dump, for the feed's ?include=resource (represent)
         self.derivers = []  # functions(session, records) run before each commit (derive)
+        self.scope_class = None  # the scope's model, where it is not Versioned (scope_model)
         self.bound = False  # whether init_app has run for an app: the caller's declarations come before it
         if app is not None:
             self.init_app(app)
@@ -243,6 +245,19 @@ class Pollfeed:
         if self.tokens is not None:
             return self.tokens.principal_id.type
         return self.loader_id_type if self.loader_id_type is not None else sqltypes.String()
+
+    def scope_model(self, model):
+        """Declare the scope's model (your Team, Board, Store), usable as a class decorator. Only needed
+        where it is not Versioned: a versioned one whose change type is the scope's name is found by
+        itself. A list within a scope is then 404 where its scope id names no row of it, on both paths,
+        for admins too; without it, only the read rule decides."""
+        self.scope_class = model
+        return model
+
+    def scope_owners(self):
+        """The models a scope id names a row of (queries.scope_owners), the declared scope model first."""
+        return [self.scope_class] if self.scope_class is not None else queries.scope_owners(self.db.metadata,
+                                                                                           self.scope)
 
     def rule(self):
         """The declared read rule; a clear error where none was declared."""

@@ -15,14 +15,16 @@ from .etags import list_tag, version_tag
 from .http import PARSER
 from .lookup import cached
 from .problems import BadRequest, NotFound
-from .queries import Asker, CallerQuery, ScopeQuery, load_query, scope_owners
+from .queries import Asker, CallerQuery, ScopeQuery, load_query
 from .state import app_state, db
 from .versioned import typed_id
 
 
 def _where(model, rule, keys):
+    """The row by its keys, if the rule lets the caller read its scope: a model without __scope_attr__
+    (the scope's own model, when it is not Versioned) is its own scope."""
     criteria = [getattr(model, k) == bindparam(k) for k in keys]
-    return criteria + [rule(getattr(model, model.__scope_attr__))]
+    return criteria + [rule(getattr(model, getattr(model, "__scope_attr__", None) or "id"))]
 
 
 def asker(admin=None):
@@ -192,7 +194,7 @@ def list_state(tags, scope, query=None, rule=None, audience=None):
     digested, value = tags.digested(loaded or {})
     given = audience is not None
     row = cached(("list tag", tags, rule, digested, given), lambda: tags.statement(
-        rule, asker(), scope_owners(ext.db.metadata, ext.scope), digested,
+        rule, asker(), ext.scope_owners(), digested,
         bindparam("u_audience", type_=String) if given else None)).first(
         **tags.params(scope, value), **({"u_audience": str(audience)} if given else {}))
     if row is None:

@@ -5,7 +5,7 @@ joined in (with_token): one statement goes from the token's hash to the principa
 pf_*), the read rule, and the version or watermark the tag is made of. They are built once per route
 and compiled once per dialect (lookup.Lookup).
 """
-from ..queries import Asker, scope_owners
+from ..queries import Asker
 from .declarations import Item, ScopedList
 
 
@@ -31,7 +31,7 @@ def build(ext, spec, *args):
     if isinstance(spec, Item):
         stmt = tags.statement(ext.rule(), who)
     elif isinstance(spec, ScopedList):
-        stmt = tags.statement(ext.rule(), who, scope_owners(ext.db.metadata, ext.scope), *args)
+        stmt = tags.statement(ext.rule(), who, ext.scope_owners(), *args)
     else:  # CallerList, Feed
         stmt = tags.statement(who, *args)
     return with_token(ext, stmt)

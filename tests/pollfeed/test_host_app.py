@@ -274,3 +274,57 @@ def test_uuid_keys_on_both_paths_in_pages_and_in_the_feed(host_url):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+
+
+def test_a_scope_model_that_is_not_versioned_is_declared_and_then_checked(host_url):
+    """A Store that is not Versioned: `pf.scope_model` names it, so a list within a store that does not
+    exist is 404 (for admins too, whom the read rule lets read everything), and `resources.find_item`
+    reads a store as its own scope."""
+    db = SQLAlchemy()
+    pf = Pollfeed(db=db, scope="store")
+
+    @pf.scope_model
+    class Store(db.Model):
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    class Order(db.Model, Versioned):
+        __change_type__ = "order"
+        __scope_attr__ = "store_id"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        store_id: Mapped[int] = mapped_column(Integer)
+
+    pf.read_rule(lambda store_id, principal_id, is_admin: is_admin)
+    app = Flask("stores")
+    app.config["SQLALCHEMY_DATABASE_URI"] = host_url
+    db.init_app(app)
+    pf.init_app(app)
+
+    @app.before_request
+    def caller():
+        g.principal = SimpleNamespace(id="root", name="root", is_admin=True)
+
+    @app.get("/stores/<int:store_id>/orders")
+    @poll.scoped_list("store_id")
+    def orders(store_id):
+        body, status, headers = resources.list_page(select(Order).where(Order.store_id == store_id), Order,
+                                                    {"limit": 100, "after": None})
+        return {"ids": [str(o.id) for o in body["items"]]}, status, headers
+
+    @app.post("/stores/<int:store_id>/orders")
+    def add(store_id):
+        store = resources.find_item(Store, pf.rule(), id=store_id)  # 404 unless it exists and is readable
+        body, status, headers = resources.create(Order(store_id=store.id), "/orders/{id}")
+        return {"id": str(body.id)}, status, headers
+
+    with app.app_context():
+        db.create_all()
+        db.session.add(Store(id=1))
+        db.session.commit()
+    c = app.test_client()
+    assert c.post("/stores/1/orders").status_code == 201
+    assert c.post("/stores/2/orders").status_code == 404
+    assert c.get("/stores/1/orders").get_json()["ids"] == ["1"]
+    assert c.get("/stores/2/orders").status_code == 404  # no such store: without scope_model, a 200
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
