@@ -50,18 +50,17 @@ def when_ready(server):
 def post_fork(server, worker):
     # How many requests this host serves at once: the load signal (pollfeed/load.py) divides the
     # listening socket's accept queue by it.
-    os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))
+    from pollfeed import polling
+
+    polling.gunicorn_post_fork(server, worker)
 
 
 def post_worker_init(worker):
     # A gthread worker queues accepted requests for its threads inside the process, where the accept
     # queue does not show them: hand that queue to the load signal (pollfeed/load.py).
-    pool = getattr(worker, "tpool", None)
-    from pollfeed.polling import load_signal
+    from pollfeed import polling
 
-    load = load_signal(worker.wsgi)
-    if pool is not None and load is not None:
-        load.watch_pool(pool._work_queue.qsize)
+    polling.gunicorn_post_worker_init(worker)
 
 
 def on_starting(server):

@@ -4,6 +4,7 @@ The advised interval follows the server's load (pollfeed.load); the poll path (p
 headers, from `advice_headers`, on its own 304s.
 """
 import json
+import os
 
 from flask import current_app
 
@@ -58,3 +59,17 @@ def install_gate(app, never_shed=()):
     body = json.dumps({"type": "overloaded", "title": "Service Unavailable", "status": 503,
                        "detail": "The server is over capacity: poll again after Retry-After seconds."}).encode()
     app.wsgi_app = loads.Gate(app.wsgi_app, load_signal(app), body, never_shed)
+
+
+def gunicorn_post_fork(server, worker):
+    """For gunicorn's `post_fork` hook: how many requests this host serves at once (workers x threads),
+    which the load signal divides the listening socket's accept queue by (pollfeed.load)."""
+    os.environ["POLLFEED_WORKERS"] = str(server.cfg.workers * max(server.cfg.threads, 1))
+
+
+def gunicorn_post_worker_init(worker):
+    """For gunicorn's `post_worker_init` hook: a gthread worker queues accepted requests for its threads
+    inside the process, where the accept queue does not show them; hand that queue to the load signal."""
+    pool, load = getattr(worker, "tpool", None), load_signal(worker.wsgi)
+    if pool is not None and load is not None:
+        load.watch_pool(pool._work_queue.qsize)
