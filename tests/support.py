@@ -121,3 +121,14 @@ def server_database(tmp_path_factory):
     if url.startswith("postgresql"):
         return fresh_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('gunicorn')}/server.db"
+
+
+def item_ids(client, url, headers):
+    """The ids of a list's items, page after page (each a 200) by its `next` links, in order."""
+    seen = []
+    while url:
+        page = client.get(url, headers=headers)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        seen += [item["id"] for item in page.get_json()["items"]]
+        url = page.get_json()["next"]
+    return seen

@@ -16,7 +16,7 @@ from pollfeed import PageArgs, Pollfeed, PrincipalSource, new_token, poll, resou
 from pollfeed.changelog import Change, FeedState
 from pollfeed.versioned import Grant, Versioned, models
 
-from ..support import empty_database
+from ..support import empty_database, item_ids
 
 
 @pytest.fixture
@@ -253,12 +253,7 @@ def test_uuid_keys_on_both_paths_in_pages_and_in_the_feed(host_url):
     for path in (f"/cards/{ids[0]}", f"/by-text/{ids[0]}"):
         assert c.get(path, headers={**ada, "If-None-Match": first.headers["ETag"]}).status_code == 304, path
     assert poll_path.answered == answered + 2
-    seen, url = [], f"/boards/{board_id}/cards?limit=1"
-    while url:
-        page = c.get(url, headers=ada)
-        assert page.status_code == 200, page.get_data(as_text=True)
-        seen += [x["id"] for x in page.get_json()["items"]]
-        url = page.get_json()["next"]
+    seen = item_ids(c, f"/boards/{board_id}/cards?limit=1", ada)
     assert seen == sorted(seen) and set(seen) == set(ids)  # in key order, each once
     listed = c.get(f"/boards/{board_id}/cards", headers=ada)
     answered = poll_path.answered
