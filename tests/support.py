@@ -1,6 +1,7 @@
 """Test helpers: a thin API client over Flask's test client, and a per-test PostgreSQL database."""
 import os
 import re
+import time
 
 from .calls import Calls
 
@@ -132,3 +133,24 @@ def item_ids(client, url, headers):
         seen += [item["id"] for item in page.get_json()["items"]]
         url = page.get_json()["next"]
     return seen
+
+
+def wait_settled(read, quiet=3.0, bound=60.0):
+    """`read()` once it has stopped moving for `quiet` seconds (the metrics of earlier requests arriving),
+    within `bound` seconds."""
+    deadline = time.monotonic() + bound
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = read()
+        if now != value:
+            value, since = now, time.monotonic()
+    return value
+
+
+def wait_until(condition, bound=60.0, step=0.1):
+    """Poll `condition()` until it is true, for at most `bound` seconds; returns its last value."""
+    deadline = time.monotonic() + bound
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(step)
+    return value

@@ -115,7 +115,10 @@ def test_a_process_forked_with_a_tally_writes_its_own_counts(tmp_path):
     if pid == 0:  # the child: count, wait for its flusher, report what the metric holds
         try:
             tally.add(route, "GET", "304", 0.001)
-            time.sleep(metrics.FLUSH_SECONDS * 2)
+            deadline = time.monotonic() + 20 * metrics.FLUSH_SECONDS + 10  # later on a busy machine
+            while not metrics.REQUESTS.labels(route, "GET", "304")._value.get() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(metrics.FLUSH_SECONDS * 2)  # and a flush or two more: the parent's count must not come
             seen = (metrics.REQUESTS.labels(route, "GET", "304")._value.get(),
                     metrics.REQUESTS.labels(route, "GET", "200")._value.get())
             os.write(write, repr(seen).encode())

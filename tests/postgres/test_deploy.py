@@ -148,11 +148,11 @@ def test_the_board_page_works_through_nginx(deployment):
             page.press(f"#status-{todo} input[name=title]", "Enter")
             page.locator(".card", has_text="Made in the page").wait_for()
             Client(b.url, token).post(f"/projects/{pid}/tasks", {"title": "Made on host B", "status_id": todo})
-            page.locator(".card", has_text="Made on host B").wait_for(timeout=5000)
+            page.locator(".card", has_text="Made on host B").wait_for(timeout=20000)
             page.once("dialog", lambda d: d.accept("First card, edited"))
             page.locator(".card", has_text="First card").locator(".edit").click()
-            page.locator(".card", has_text="First card, edited").wait_for()
-            page.wait_for_timeout(1500)
+            # the card shows the edit at once, pending until the PATCH is answered
+            page.locator(".card:not(.pending)", has_text="First card, edited").wait_for(timeout=20000)
             assert "Not" not in page.inner_text("#message")
             titles = [t["title"] for t in Client(b.url, token).get(f"/projects/{pid}/tasks").json()["items"]]
             assert "First card, edited" in titles and "Made in the page" in titles

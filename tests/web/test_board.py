@@ -5,10 +5,13 @@ import time
 import pytest
 
 from ..server import Client
+from ..support import wait_until
 from .conftest import HIDDEN, VISIBLE
 
 pytestmark = pytest.mark.browser
-WITHIN = (VISIBLE + 1) * 1000  # one visible interval plus a second
+# How long a change may take to show in another page: one visible interval, a poll and a render, on a
+# machine that other work may keep busy (a bound, not a measure: bench/ measures the latency).
+WITHIN = (VISIBLE + 14) * 1000
 
 
 def card(page, text):
@@ -44,11 +47,8 @@ def test_hidden_page_polls_at_the_hidden_interval_and_at_once_when_shown(web, cd
     tokens, ids = web.board("yara")
     context = cdp_browser.contexts[0]
     page = web.open(context, tokens["yara"], ids["pid"])
-    time.sleep(3)
     start = web.polls(ids["pid"])
-    time.sleep(4)
-    visible_polls = web.polls(ids["pid"]) - start
-    assert visible_polls >= 3  # about one a second
+    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 3, bound=30)  # about one a second
     other = context.new_page()
     other.goto(f"{web.url}/healthz")
     assert page.evaluate("document.visibilityState") == "hidden"
@@ -57,13 +57,15 @@ def test_hidden_page_polls_at_the_hidden_interval_and_at_once_when_shown(web, cd
     time.sleep(2 * HIDDEN + 0.5)
     hidden_polls = web.polls(ids["pid"]) - start
     assert 1 <= hidden_polls <= 3, hidden_polls  # every HIDDEN seconds, not every VISIBLE
+    # Shown right after a hidden poll, the page polls at once: well before the next hidden one (HIDDEN
+    # seconds later), however slowly this machine answers.
+    hidden = web.polls(ids["pid"])
+    assert wait_until(lambda: web.polls(ids["pid"]) > hidden, bound=3 * HIDDEN, step=0.02)
     before = web.polls(ids["pid"])
     page.bring_to_front()
     shown = time.monotonic()
-    while web.polls(ids["pid"]) == before and time.monotonic() - shown < 3:
-        time.sleep(0.05)
-    assert web.polls(ids["pid"]) > before
-    assert time.monotonic() - shown < 0.9  # at once, not after the next interval
+    assert wait_until(lambda: web.polls(ids["pid"]) > before, bound=HIDDEN, step=0.02)
+    assert time.monotonic() - shown < HIDDEN - 1  # at once, not at the next hidden interval
     assert "visible" in page.inner_text("#poll-status")
 
 
@@ -72,9 +74,12 @@ def test_two_tabs_one_token_only_one_polls_and_the_other_takes_over(web, browser
     context = browser.new_context()
     first = web.open(context, tokens["zoe"], ids["pid"])
     second = web.open(context, tokens["zoe"], ids["pid"])
-    time.sleep(1.5)
-    leaders = [p.get_attribute("#poll-status", "data-leader") for p in (first, second)]
-    assert sorted(leaders) == ["false", "true"], leaders
+
+    def roles():
+        return [p.get_attribute("#poll-status", "data-leader") for p in (first, second)]
+
+    assert wait_until(lambda: sorted(roles()) == ["false", "true"], bound=15), roles()  # the tabs elect one
+    leaders = roles()
     start = web.polls(ids["pid"])
     time.sleep(4)
     assert web.polls(ids["pid"]) - start <= 4 + 1  # one poller at one a second, not two
@@ -85,10 +90,9 @@ def test_two_tabs_one_token_only_one_polls_and_the_other_takes_over(web, browser
         card(p, "Broadcast").wait_for(timeout=WITHIN)
     leader, follower = (first, second) if leaders[0] == "true" else (second, first)
     leader.close()
-    follower.locator("#poll-status[data-leader='true']").wait_for(timeout=3000)  # (the page's CSP forbids eval)
+    follower.locator("#poll-status[data-leader='true']").wait_for(timeout=WITHIN)  # (the page's CSP forbids eval)
     start = web.polls(ids["pid"])
-    time.sleep(2.5)
-    assert web.polls(ids["pid"]) - start >= 1
+    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 1, bound=30)  # the new leader polls
 
 
 def test_a_concurrent_edit_makes_the_save_412_and_shows_the_newer_version(web, browser):
@@ -129,9 +133,9 @@ def test_a_delete_clicked_while_an_edit_is_in_flight_waits_for_it_and_deletes(we
     route, response = held.pop()
     route.fulfill(response=response)
     card(page, "Edited").wait_for(state="detached")
-    page.wait_for_timeout(500)
     c = Client(web.url, tokens["ursula"])
-    assert c.get(f"/tasks/{ids['task']}").status == 404  # deleted, with the tag the edit returned
+    # deleted, with the tag the edit returned (the card goes before the DELETE is answered)
+    assert wait_until(lambda: c.get(f"/tasks/{ids['task']}").status == 404, bound=30)
     assert "Not deleted" not in page.inner_text("#message")
 
 
@@ -178,7 +182,7 @@ def test_503_retry_after_delays_the_next_poll(web, browser):
 
     context.route("**/changes?*", handle)
     page = web.open(context, tokens["rita"], ids["pid"])
-    deadline = time.monotonic() + 8
+    deadline = time.monotonic() + 30
     while len(times) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert len(times) >= 2
@@ -216,7 +220,7 @@ def test_the_badge_revalidates_with_if_none_match_and_marks_read_with_if_match(w
     before_304 = badge_gets(web, ids["pid"], 304)
     assert vera.edit(f"/tasks/{ids['task']}", {"title": "Renamed by vera"}).status == 200
     card(page, "Renamed by vera").wait_for(timeout=WITHIN)
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 30
     while badge_gets(web, ids["pid"], 304) == before_304 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert badge_gets(web, ids["pid"], 304) > before_304

@@ -58,5 +58,5 @@ def test_pollfeed_js_from_another_origin_polls_gets_304s_and_reads_the_advice(tm
         assert page.evaluate("() => window.feed.interval") == {"visible": 1, "hidden": 9}  # Poll-Interval read
         assert page.evaluate("() => window.again.items.length") == page.evaluate("() => window.listed")
         task = c.post(f"/projects/{pid}/tasks", {"title": "from the API", "status_id": todo}).json()
-        page.wait_for_function(f"() => window.seen.includes('{task['id']}')", timeout=5000)
+        page.wait_for_function(f"() => window.seen.includes('{task['id']}')", timeout=20000)
         assert page.evaluate("() => window.failed || null") is None
