@@ -2,7 +2,6 @@
 import multiprocessing
 import os
 import shutil
-import socket
 import tempfile
 
 # Metrics summed over every worker (prometheus_client's multiprocess mode, app/metrics.py): each
@@ -42,9 +41,9 @@ def when_ready(server):
     # A connection enters the accept queue only once its request has arrived (TCP_DEFER_ACCEPT): a
     # sync worker never sits blocked on a client that connected and has not spoken yet (a preconnect,
     # an idle keep-alive), and the load signal (pollfeed/load.py) counts requests, not idle sockets.
-    for listener in server.LISTENERS:
-        if getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6):
-            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
+    from pollfeed import polling
+
+    polling.gunicorn_when_ready(server)
 
 
 def post_fork(server, worker):

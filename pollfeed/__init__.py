@@ -251,11 +251,16 @@ class Pollfeed:
         where it is not Versioned: a versioned one whose change type is the scope's name is found by
         itself. A list within a scope is then 404 where its scope id names no row of it, on both paths,
         for admins too; without it, only the read rule decides."""
+        if not hasattr(model, "id"):
+            raise TypeError(f"{model.__name__}: a scope model is found by its `id` (its primary key)")
+        if self.bound:
+            raise RuntimeError("Declare pf.scope_model before init_app(app): the statements built for an app "
+                               "check a scope against it.")
         self.scope_class = model
         return model
 
     def scope_owners(self):
-        """The models a scope id names a row of (queries.scope_owners), the declared scope model first."""
+        """The models a scope id names a row of: the declared scope model, else queries.scope_owners."""
         return [self.scope_class] if self.scope_class is not None else queries.scope_owners(self.db.metadata,
                                                                                            self.scope)
 

@@ -37,12 +37,18 @@ def compact(retention, batch):
 
 @cli.command("adopt")
 @click.option("--batch", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Rows logged per transaction.")
-def adopt(batch):
-    """Log a create for each versioned row the log has never heard of (a table made versioned in place, rows
-    inserted by raw SQL), and open the access periods of such Grant rows. Safe to run again."""
+              help="Rows per transaction.")
+@click.option("--after-compaction", is_flag=True,
+              help="Run on a compacted log too: rows quiet since before its horizon are logged again, as creates.")
+def adopt(batch, after_compaction):
+    """Bring into the change log the versioned rows it never heard of (a table made versioned in place, rows
+    inserted by raw SQL): a create each, and an access period for each Grant whose principal has none
+    open. Writers may go on meanwhile; safe to run again."""
     with click.progressbar(length=0, label="adopting", file=sys.stderr) as bar:
-        logged = maintenance.adopt(batch=batch, progress=bar)
+        try:
+            logged = maintenance.adopt(batch=batch, progress=bar, after_compaction=after_compaction)
+        except maintenance.AdoptRefused as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo(f"logged {logged} row(s) the change log had not heard of")
 
 

@@ -99,28 +99,42 @@ def random_stamp_sql(dialect):
 
 def make_versioned(op, table):
     """In an Alembic migration, make an existing table versioned in place, its rows and ids kept: add the
-    columns Versioned declares (`version` 1, a random `stamp` each, `created_at` and `updated_at` now, for
-    the rows already there; no server default is left behind), then install the guard. Its rows are then
-    unknown to the change log until `flask pollfeed adopt` logs them. Undo with `unmake_versioned`."""
+    columns Versioned declares that it lacks (`version` 1, a random `stamp` each, `created_at` and
+    `updated_at` now, for the rows already there; a table's own `created_at` or `updated_at` is kept; no
+    server default is left behind), then install the guard. Its rows are then unknown to the change log
+    until `flask pollfeed adopt` logs them. On SQLite, Alembic's batch mode copies the table to add
+    NOT NULL columns: the copy keeps its columns, keys and indexes, and loses what SQLite keeps only in
+    the table's text (its own triggers, AUTOINCREMENT); run it with foreign keys off (Alembic's default
+    for a migration), as dropping the original would cascade. Undo with `unmake_versioned`."""
     import sqlalchemy as sa
 
-    with op.batch_alter_table(table) as batch:  # SQLite: a column added NOT NULL needs a default, kept below
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("stamp", sa.BigInteger(), nullable=False, server_default="0"))
-        now = sa.text("timezone('utc', now())" if op.get_bind().dialect.name == "postgresql" else "CURRENT_TIMESTAMP")
-        batch.add_column(sa.Column("created_at", sa.DateTime(), nullable=False, server_default=now))  # naive UTC
-        batch.add_column(sa.Column("updated_at", sa.DateTime(), nullable=False, server_default=now))
     bind = op.get_bind()
-    op.execute(f'UPDATE "{table}" SET stamp = {random_stamp_sql(bind.dialect.name)}')
-    with op.batch_alter_table(table) as batch:  # the model gives every new row its values
-        for column in ("version", "stamp", "created_at", "updated_at"):
-            batch.alter_column(column, server_default=None)
+    present = {column["name"] for column in sa.inspect(bind).get_columns(table)}
+    now = sa.text("timezone('utc', now())" if bind.dialect.name == "postgresql" else "CURRENT_TIMESTAMP")
+    wanted = [sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+              sa.Column("stamp", sa.BigInteger(), nullable=False, server_default="0"),
+              sa.Column("created_at", sa.DateTime(), nullable=False, server_default=now),  # naive UTC
+              sa.Column("updated_at", sa.DateTime(), nullable=False, server_default=now)]
+    added = [column for column in wanted if column.name not in present]
+    if added:
+        with op.batch_alter_table(table) as batch:  # a column added NOT NULL needs a default, dropped below
+            for column in added:
+                batch.add_column(column)
+    if "stamp" not in present:
+        op.execute(f'UPDATE "{table}" SET stamp = {random_stamp_sql(bind.dialect.name)}')
+    if added:
+        with op.batch_alter_table(table) as batch:  # the model gives every new row its values
+            for column in added:
+                batch.alter_column(column.name, server_default=None)
     install(bind, [table])
 
 
-def unmake_versioned(op, table):
-    """make_versioned's downgrade: the guard, then the four columns."""
+def unmake_versioned(op, table, columns=("updated_at", "created_at", "stamp", "version")):
+    """make_versioned's downgrade: the guard, then the columns it added (pass `columns` to keep a table's
+    own `created_at` or `updated_at`). The log keeps the table's changes: make it versioned again and its
+    versions start at 1 under changes that say otherwise, so remove its type's changes then (or keep
+    the table versioned)."""
     drop(op.get_bind(), table)
     with op.batch_alter_table(table) as batch:
-        for column in ("updated_at", "created_at", "stamp", "version"):
+        for column in columns:
             batch.drop_column(column)

@@ -1,10 +1,11 @@
 """Log lifecycle: compaction to the retention window, a new epoch after a restore, and a consistency check."""
+import dataclasses
 import secrets
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from . import changelog, guards
-from .changelog import Change, FeedState, Record, Watermark
+from .changelog import Change, FeedAccess, FeedState, Record, Watermark, text_id
 from .state import db
 from .versioned import Grant, models, private_key, utcnow
 
@@ -52,30 +53,88 @@ def unlogged(model):
     return [key for key in db.session.scalars(select(model.id).order_by(model.id)) if str(key) not in logged]
 
 
-def adopt(batch=1000, progress=None):
-    """Log a create, at its current version, for every versioned row the log has never heard of (see
-    unlogged): the rows of a table made versioned in place, so that verify finds them, the feed knows
-    them, and the rows of a Grant open their access periods (a member before the engine follows their
-    scope from now on). Grants first: their members' feeds then carry the creates of the scopes' rows.
-    In batches, each its own transaction, as a commit writes them (positions, watermarks, periods); a
-    crash mid-way leaves the rest for the next run. Returns how many rows were logged."""
+def _grant_key(row):
+    return text_id(getattr(row, row.__grant_principal__)), text_id(row.scope_id)
+
+
+def _open_periods():
+    a = FeedAccess.__table__.c
+    return set(db.session.execute(select(a.principal_id, a.scope_id).where(a.end_pos.is_(None))).all())
+
+
+class AdoptRefused(RuntimeError):
+    pass
+
+
+def adopt(batch=1000, progress=None, after_compaction=False):
+    """Bring into the log the versioned rows it has never heard of: the rows of a table made versioned in
+    place (or inserted by raw SQL) get a create at their current version, so that verify finds them and
+    the feed knows them; and every Grant row whose principal has no open access period to its scope gets
+    one (with its create, or from the next position where the row was logged since), so that a member
+    from before follows their scope. Grants first: their members' feeds then carry the creates of their
+    scopes' rows. Returns how many rows it logged or opened a period for.
+
+    Writers may go on: each batch is one transaction that first takes the log head's lock, then re-reads
+    its rows and what the log holds of them. A commit logs under the same lock, so it comes wholly
+    before the batch (its row is then logged, and skipped here) or wholly after it (its change then
+    follows the create, one version up). A crash mid-way leaves the rest for the next run.
+
+    A compacted log (horizon above 0) no longer shows the changes of rows quiet since before its horizon:
+    they would be logged again, as creates (clients take them as upserts). That is refused unless
+    `after_compaction`."""
+    s = FeedState.__table__.c
+    if db.session.scalar(select(s.horizon).where(s.id == 1)) and not after_compaction:
+        db.session.rollback()
+        raise AdoptRefused("The log has been compacted: rows quiet since before its horizon would be logged again "
+                           "as creates. Run adopt before the first compaction, or pass --after-compaction.")
     kinds = sorted(models().values(), key=lambda m: (not issubclass(m, Grant), m.__change_type__))
-    pending = [(model, unlogged(model)) for model in kinds]
+    periods = _open_periods()
+    pending = []
+    for model in kinds:
+        keys = set(unlogged(model))
+        if issubclass(model, Grant):
+            keys |= {row.id for row in db.session.scalars(select(model)) if _grant_key(row) not in periods}
+        pending.append((model, sorted(keys)))
     db.session.commit()
     if progress:
         progress.length = sum(len(keys) for _, keys in pending)
-    logged = 0
+    done = 0
     for model, keys in pending:
         for start in range(0, len(keys), batch):
-            rows = db.session.scalars(select(model).where(model.id.in_(keys[start:start + batch]))).all()
-            records = [Record.of(row, "create", row.version) for row in rows]
-            if records:
-                changelog.write_log(db.session.connection(), records, None)
-            db.session.commit()
-            logged += len(records)
+            done += _adopt_batch(model, keys[start:start + batch])
             if progress:
-                progress.update(len(records))
-    return logged
+                progress.update(len(keys[start:start + batch]))
+    return done
+
+
+def _adopt_batch(model, keys):
+    """One batch of adopt, in one transaction under the log head's lock."""
+    s = FeedState.__table__.c
+    db.session.execute(update(FeedState.__table__).where(s.id == 1).values(head=s.head))  # the head's lock
+    rows = db.session.scalars(select(model).where(model.id.in_(keys))).all()
+    texts = [str(row.id) for row in rows]
+    logged = set(db.session.scalars(select(Change.resource_id).where(
+        Change.type == model.__change_type__, Change.resource_id.in_(texts)))) if texts else set()
+    periods = _open_periods() if issubclass(model, Grant) else set()
+    records, opened = [], []
+    for row in rows:
+        key = _grant_key(row) if isinstance(row, Grant) else None
+        needs_period = key is not None and key not in periods
+        if str(row.id) not in logged:
+            record = Record.of(row, "create", row.version)
+            records.append(record if needs_period or key is None else dataclasses.replace(record, grant=None))
+        elif needs_period:
+            opened.append(key)
+        if needs_period:
+            periods.add(key)
+    if records:
+        changelog.write_log(db.session.connection(), records, None)
+    if opened:  # rows logged since, without a period: open from the next position
+        head = db.session.scalar(select(s.head).where(s.id == 1))
+        db.session.execute(insert(FeedAccess.__table__), [
+            {"principal_id": principal, "scope_id": scope, "start_pos": head + 1} for principal, scope in opened])
+    db.session.commit()
+    return len(records) + len(opened)
 
 
 def rotate_epoch():

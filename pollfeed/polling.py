@@ -5,6 +5,7 @@ headers, from `advice_headers`, on its own 304s.
 """
 import json
 import os
+import socket
 
 from flask import current_app
 
@@ -73,3 +74,13 @@ def gunicorn_post_worker_init(worker):
     pool, load = getattr(worker, "tpool", None), load_signal(worker.wsgi)
     if pool is not None and load is not None:
         load.watch_pool(pool._work_queue.qsize)
+
+
+def gunicorn_when_ready(server):
+    """For gunicorn's `when_ready` hook: a connection enters the accept queue only once its request has
+    arrived (TCP_DEFER_ACCEPT), so a sync worker never sits blocked on a client that connected and has
+    not spoken yet (a preconnect, an idle keep-alive), and the load signal counts requests, not idle
+    sockets."""
+    for listener in server.LISTENERS:
+        if getattr(listener, "family", None) in (socket.AF_INET, socket.AF_INET6):
+            listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)

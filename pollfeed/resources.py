@@ -21,10 +21,16 @@ from .versioned import typed_id
 
 
 def _where(model, rule, keys):
-    """The row by its keys, if the rule lets the caller read its scope: a model without __scope_attr__
-    (the scope's own model, when it is not Versioned) is its own scope."""
+    """The row by its keys, if the rule lets the caller read its scope: the scope's own model, when it is
+    not Versioned (pf.scope_model), is its own scope; any other model names its scope (__scope_attr__)."""
     criteria = [getattr(model, k) == bindparam(k) for k in keys]
-    return criteria + [rule(getattr(model, getattr(model, "__scope_attr__", None) or "id"))]
+    attr = getattr(model, "__scope_attr__", None)
+    if attr is None:
+        if model not in app_state().extension.scope_owners():
+            raise TypeError(f"{model.__name__} names no scope (__scope_attr__), and is not the scope's model "
+                            f"(pf.scope_model): the read rule has no scope to ask about.")
+        attr = "id"
+    return criteria + [rule(getattr(model, attr))]
 
 
 def asker(admin=None):

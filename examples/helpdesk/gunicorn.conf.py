@@ -1,6 +1,12 @@
 """gunicorn's hooks for the load signal (docs/deployment.md): `gunicorn -c gunicorn.conf.py 'helpdesk:create_app()'`."""
 
 
+def when_ready(server):
+    from pollfeed import polling
+
+    polling.gunicorn_when_ready(server)
+
+
 def post_fork(server, worker):
     from pollfeed import polling
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -281,6 +282,61 @@ def test_rows_from_before_the_engine_are_adopted_into_the_log_and_their_members_
         ("member", "900", "create", 1), ("team", "900", "create", 1), ("ticket", "900", "create", 3)], ada_id
     assert c.get("/changes?team=900", headers=who["bob"]).status_code == 404  # not bob's team
     assert c.get("/tickets/900", headers=who["ada"]).get_json()["title"] == "From before"
+
+
+def test_adopt_goes_along_with_writers_and_with_a_compacted_log(desk):
+    """A row written through the ORM between adopt's scan and its batch is not logged a second time; a
+    membership from before that was changed through the ORM still gets its access period; on a compacted
+    log adopt is refused unless asked, and then opens no second period (each change once in the feed)."""
+    from helpdesk.models import Member, Ticket
+
+    from pollfeed import maintenance
+
+    app, _teams, who = desk
+    stamp = "7654321"
+    with app.app_context():
+        ada = db.session.execute(text("SELECT user_id FROM api_token")).scalars().first()
+        for table, columns, values in (("team", "id, name", "901, 'Old'"),
+                                       ("member", "id, team_id, user_id", f"901, 901, {ada}"),
+                                       ("ticket", "id, team_id, title, status", "901, 901, 'old', 'open'"),
+                                       ("ticket", "id, team_id, title, status", "902, 901, 'older', 'open'")):
+            db.session.execute(text(f"INSERT INTO {table} ({columns}, version, stamp, created_at, updated_at) "
+                                    f"VALUES ({values}, 1, {stamp}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.commit()
+        # the membership is changed through the ORM before adopt runs: logged as updates, no period opened
+        for team in (int(_teams[0]), 901):
+            db.session.get(Member, 901).team_id = team
+            db.session.commit()
+        assert db.session.execute(text("SELECT count(*) FROM changes WHERE type = 'member' AND resource_id = '901'"
+                                       )).scalar() == 2
+        scanned = maintenance.unlogged(Ticket)
+        assert scanned == [901, 902]
+        db.session.get(Ticket, 901).title = "edited meanwhile"  # a writer between the scan and the batch
+        db.session.commit()
+        maintenance.adopt()
+    cli, c = app.test_cli_runner(), app.test_client()
+    assert cli.invoke(args=["pollfeed", "verify"]).exit_code == 0
+    page = c.get("/changes?team=901", headers=who["ada"])
+    assert page.status_code == 200, page.get_data(as_text=True)  # her period is open
+    seen = [(x["type"], x["id"], x["op"], x["version"]) for x in page.get_json()["changes"]]
+    assert ("ticket", "901", "create", 1) not in seen and ("ticket", "902", "create", 1) in seen, seen
+    cursor = page.get_json()["next"]
+    with app.app_context():
+        maintenance.compact(timedelta(0))  # every change goes: every row looks unheard of
+    refused = cli.invoke(args=["pollfeed", "adopt"])
+    assert refused.exit_code != 0 and "--after-compaction" in refused.output, refused.output
+    assert cli.invoke(args=["pollfeed", "adopt", "--after-compaction"]).exit_code == 0
+    with app.app_context():  # one open period for her, still
+        periods = db.session.execute(text(
+            f"SELECT count(*) FROM feed_access WHERE scope_id = '901' AND principal_id = '{ada}'")).scalar()
+    assert periods == 1
+    assert cli.invoke(args=["pollfeed", "verify"]).exit_code == 0
+    again = c.get(f"/changes?team=901&since={cursor}", headers=who["ada"])  # her cursor is the horizon: valid
+    assert again.status_code == 200, again.get_data(as_text=True)
+    relogged = [(x["type"], x["id"], x["op"]) for x in again.get_json()["changes"]]
+    # the quiet rows again, as creates (upserts to her), each once: her one period, not a second
+    assert sorted(relogged) == [("member", "901", "create"), ("team", "901", "create"),
+                                ("ticket", "901", "create"), ("ticket", "902", "create")], relogged
 
 
 def test_a_list_pages_by_its_integer_keys(desk):

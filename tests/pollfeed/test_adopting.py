@@ -8,7 +8,7 @@ import pytest
 from flask import Flask, g, request
 from flask_migrate import Migrate, init, merge, upgrade
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Integer, String, exists, text
+from sqlalchemy import Integer, String, exists, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,7 +30,7 @@ depends_on = None
 def upgrade():
     op.create_table("stores", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40)))
     op.create_table("orders", sa.Column("id", sa.Integer, primary_key=True), sa.Column("store_id", sa.Integer),
-                    sa.Column("total", sa.Integer))
+                    sa.Column("total", sa.Integer), sa.Column("created_at", sa.DateTime, nullable=False))
     op.create_table("staff", sa.Column("id", sa.Integer, primary_key=True), sa.Column("store_id", sa.Integer),
                     sa.Column("user_id", sa.String(40)))
 '''
@@ -71,7 +71,9 @@ def before(tmp_path):
         (tmp_path / "migrations" / "versions" / "shop1.py").write_text(FIRST)
         upgrade(directory)
         db.session.execute(text("INSERT INTO stores (id, name) VALUES (1, 'North'), (2, 'South')"))
-        db.session.execute(text("INSERT INTO orders (id, store_id, total) VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30)"))
+        db.session.execute(text("INSERT INTO orders (id, store_id, total, created_at) VALUES "
+                                "(1, 1, 10, '2020-01-02 03:04:05'), (2, 1, 20, '2020-01-02 03:04:05'), "
+                                "(3, 2, 30, '2020-01-02 03:04:05')"))
         db.session.execute(text("INSERT INTO staff (id, store_id, user_id) VALUES (1, 1, 'ada'), (2, 2, 'bob')"))
         db.session.commit()
         db.engine.dispose()
@@ -129,6 +131,7 @@ def test_an_existing_app_adopts_the_engine_in_place_with_its_data(before, tmp_pa
         upgrade(directory)
         rows = db.session.execute(text("SELECT id, total, version, stamp FROM orders ORDER BY id")).all()
         assert [(r.id, r.total, r.version) for r in rows] == [(1, 10, 1), (2, 20, 1), (3, 30, 1)]  # kept
+        assert {o.created_at.year for o in db.session.scalars(select(Order))} == {2020}  # its own column, kept
         assert all(r.stamp > 0 for r in rows) and len({r.stamp for r in rows}) == 3  # a random stamp each
         with pytest.raises(IntegrityError, match="must raise its version"):
             db.session.execute(text("UPDATE orders SET total = 0"))

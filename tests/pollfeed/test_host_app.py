@@ -288,6 +288,9 @@ def test_a_scope_model_that_is_not_versioned_is_declared_and_then_checked(host_u
         id: Mapped[int] = mapped_column(Integer, primary_key=True)
         store_id: Mapped[int] = mapped_column(Integer)
 
+    class Note(db.Model):  # neither versioned nor the scope: it has no scope to ask the rule about
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
     pf.read_rule(lambda store_id, principal_id, is_admin: is_admin)
     app = Flask("stores")
     app.config["SQLALCHEMY_DATABASE_URI"] = host_url
@@ -320,6 +323,9 @@ def test_a_scope_model_that_is_not_versioned_is_declared_and_then_checked(host_u
     assert c.post("/stores/2/orders").status_code == 404
     assert c.get("/stores/1/orders").get_json()["ids"] == ["1"]
     assert c.get("/stores/2/orders").status_code == 404  # no such store: without scope_model, a 200
+    with app.test_request_context():  # not read as its own scope (note 5 is not store 5's to give)
+        with pytest.raises(TypeError, match="Note names no scope"):
+            resources.find_item(Note, pf.rule(), id=1)
     with app.app_context():
         db.drop_all()
         db.engine.dispose()

@@ -47,8 +47,9 @@ def test_hidden_page_polls_at_the_hidden_interval_and_at_once_when_shown(web, cd
     tokens, ids = web.board("yara")
     context = cdp_browser.contexts[0]
     page = web.open(context, tokens["yara"], ids["pid"])
-    start = web.polls(ids["pid"])
-    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 3, bound=30)  # about one a second
+    start, began = web.polls(ids["pid"]), time.monotonic()
+    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 3, bound=30)
+    assert time.monotonic() - began < 2 * HIDDEN  # about one a second: three at the hidden rate take 8 s
     other = context.new_page()
     other.goto(f"{web.url}/healthz")
     assert page.evaluate("document.visibilityState") == "hidden"
@@ -65,7 +66,7 @@ def test_hidden_page_polls_at_the_hidden_interval_and_at_once_when_shown(web, cd
     page.bring_to_front()
     shown = time.monotonic()
     assert wait_until(lambda: web.polls(ids["pid"]) > before, bound=HIDDEN, step=0.02)
-    assert time.monotonic() - shown < HIDDEN - 1  # at once, not at the next hidden interval
+    assert time.monotonic() - shown < 0.9 * VISIBLE  # at once: not at the next hidden, nor a visible, interval
     assert "visible" in page.inner_text("#poll-status")
 
 
@@ -92,7 +93,8 @@ def test_two_tabs_one_token_only_one_polls_and_the_other_takes_over(web, browser
     leader.close()
     follower.locator("#poll-status[data-leader='true']").wait_for(timeout=WITHIN)  # (the page's CSP forbids eval)
     start = web.polls(ids["pid"])
-    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 1, bound=30)  # the new leader polls
+    assert wait_until(lambda: web.polls(ids["pid"]) - start >= 2, bound=30)  # the new leader polls (two: the
+    # closed leader's last poll may still have been in flight)
 
 
 def test_a_concurrent_edit_makes_the_save_412_and_shows_the_newer_version(web, browser):
