@@ -10,6 +10,8 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pollfeed-metrics-")
     os.environ["POLLFEED_METRICS_DIR_OWNED"] = "1"  # made here: removed on exit (a reload keeps it)
 
+from pollfeed import polling  # noqa: E402  (after the metrics directory is set)
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 # The worker class per database (docs/benchmarks.md, bench/capacity.py): on PostgreSQL gthread with 4
@@ -37,29 +39,12 @@ logger_class = "app.accesslog.AccessLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" rid=%({x-request-id}o)s'
 
 
-def when_ready(server):
-    # A connection enters the accept queue only once its request has arrived (TCP_DEFER_ACCEPT): a
-    # sync worker never sits blocked on a client that connected and has not spoken yet (a preconnect,
-    # an idle keep-alive), and the load signal (pollfeed/load.py) counts requests, not idle sockets.
-    from pollfeed import polling
-
-    polling.gunicorn_when_ready(server)
-
-
-def post_fork(server, worker):
-    # How many requests this host serves at once: the load signal (pollfeed/load.py) divides the
-    # listening socket's accept queue by it.
-    from pollfeed import polling
-
-    polling.gunicorn_post_fork(server, worker)
-
-
-def post_worker_init(worker):
-    # A gthread worker queues accepted requests for its threads inside the process, where the accept
-    # queue does not show them: hand that queue to the load signal (pollfeed/load.py).
-    from pollfeed import polling
-
-    polling.gunicorn_post_worker_init(worker)
+# The load signal's hooks are the engine's (pollfeed/polling.py, pollfeed/load.py): only requests, not idle
+# connections, enter the accept queue (when_ready); how many requests this host serves at once divides
+# that queue (post_fork); a gthread worker hands over its own request queue (post_worker_init).
+when_ready = polling.gunicorn_when_ready
+post_fork = polling.gunicorn_post_fork
+post_worker_init = polling.gunicorn_post_worker_init
 
 
 def on_starting(server):

@@ -1,19 +1,7 @@
-"""gunicorn's hooks for the load signal (docs/deployment.md): `gunicorn -c gunicorn.conf.py 'helpdesk:create_app()'`."""
+"""gunicorn's hooks for the load signal, the engine's (docs/deployment.md):
+`gunicorn -c gunicorn.conf.py 'helpdesk:create_app()'`."""
+from pollfeed import polling
 
-
-def when_ready(server):
-    from pollfeed import polling
-
-    polling.gunicorn_when_ready(server)
-
-
-def post_fork(server, worker):
-    from pollfeed import polling
-
-    polling.gunicorn_post_fork(server, worker)
-
-
-def post_worker_init(worker):
-    from pollfeed import polling
-
-    polling.gunicorn_post_worker_init(worker)
+when_ready = polling.gunicorn_when_ready
+post_fork = polling.gunicorn_post_fork
+post_worker_init = polling.gunicorn_post_worker_init
